@@ -1,0 +1,56 @@
+# Newsroom: `make run` and `make test` are all the set-up a fresh machine needs.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CORPUS ?= ../shared/corpus
+SAMPLE_SITE ?= $(CORPUS)/everyday-powerapps
+SEED ?= $(CORPUS)/seed
+PG_URL ?= postgres://postgres@127.0.0.1:5432/newsroom
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: venv run test test-pg test-browser check-deploy bench bench-web browser-deps clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+# Debian's Chromium and its driver, for the browser tests (no browser download).
+browser-deps:
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		echo "Installing Debian's chromium and chromium-driver"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
+	fi
+
+run: venv
+	$(PY) manage.py migrate --noinput
+	@if [ -d "$(SAMPLE_SITE)" ]; then $(PY) manage.py import_frontmatter "$(SAMPLE_SITE)" || true; \
+	else echo "No sample site at $(SAMPLE_SITE): starting with an empty database"; fi
+	@if [ -d "$(SEED)" ]; then $(PY) manage.py import_frontmatter "$(SEED)" || true; fi
+	$(PY) manage.py create_demo_editor
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+# The whole suite on SQLite (browser tests included). With DATABASE_URL set to a
+# postgres:// URL, the same suite runs on PostgreSQL.
+test: venv browser-deps
+	$(PY) -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+test-pg: venv browser-deps
+	DATABASE_URL=$(PG_URL) $(PY) -m pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
+
+test-browser: venv browser-deps
+	$(PY) -m pytest -p no:cacheprovider -m browser $(PYTEST_ARGS)
+
+check-deploy: venv
+	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(64))') \
+		DJANGO_ALLOWED_HOSTS=news.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: venv
+	$(PY) bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles
