@@ -1,0 +1,363 @@
+"""Newsroom's content model.
+
+Every known key of the front-matter format (see ``articles/frontmatter.py``, the one
+table that maps the format's camelCase keys to these snake_case fields) is a typed
+column; every other key is kept, with its value, in ``extra``. The file an item was
+imported from is kept verbatim (``source_text``) with two fingerprints: ``source_sha``
+of its bytes (cheap "file unchanged?" test on re-import) and ``source_digest`` of the
+data it held (the exporter compares it with the current state to know whether the
+stored item changed since, however it was changed).
+"""
+import json
+
+from django.conf import settings
+from django.core import validators
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+MAX_URL_LENGTH = 2000
+
+
+def validate_item_url(value):
+    """An http(s) URL or a site-relative path (``/assets/x.jpg``)."""
+    if value is None or value == "":
+        return
+    if len(value.encode("utf-8")) > MAX_URL_LENGTH:
+        raise ValidationError("URL is longer than %(max)s bytes.", params={"max": MAX_URL_LENGTH})
+    if value.startswith("/") and not value.startswith("//"):
+        if any(ch.isspace() for ch in value):
+            raise ValidationError("A site-relative URL may not contain spaces.")
+        return
+    validators.URLValidator(schemes=["http", "https"])(value)
+
+
+class OrderedJSONField(models.TextField):
+    """JSON kept as text, so that key order survives on every database.
+
+    PostgreSQL's jsonb reorders object keys; the keys of a front-matter mapping are
+    written back in the order the file had them, so we store the JSON text ourselves.
+    """
+
+    description = "JSON (key order preserved)"
+
+    def from_db_value(self, value, expression, connection):
+        if value is None:
+            return None
+        return json.loads(value)
+
+    def to_python(self, value):
+        if value is None or not isinstance(value, str):
+            return value
+        try:
+            return json.loads(value)
+        except ValueError as exc:
+            raise ValidationError(f"Enter valid JSON: {exc}") from exc
+
+    def get_prep_value(self, value):
+        if value is None:
+            return None
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    def value_to_string(self, obj):
+        return self.get_prep_value(self.value_from_object(obj))
+
+    def formfield(self, **kwargs):
+        from django import forms
+
+        return forms.JSONField(**{"required": not self.blank, **kwargs})
+
+
+class SourceRecord(models.Model):
+    """What every record read from a file keeps of that file."""
+
+    path = models.CharField(
+        max_length=500,
+        unique=True,
+        null=True,
+        blank=True,
+        help_text="Path of the file relative to the site root; the record's identity.",
+    )
+    extra = OrderedJSONField(
+        default=dict,
+        blank=True,
+        help_text="Keys of the file that Newsroom has no column for, in file order.",
+    )
+    body = models.TextField(blank=True, default="", help_text="Text after the front matter, kept exactly.")
+    source_text = models.TextField(blank=True, default="", editable=False)
+    source_sha = models.CharField(max_length=64, blank=True, default="", editable=False)
+    source_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
+    imported_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Provider(SourceRecord):
+    """An outlet items come from, identified by its domain."""
+
+    domain = models.CharField(
+        max_length=253,
+        unique=True,
+        validators=[validators.DomainNameValidator(accept_idna=True)],
+    )
+    name = models.CharField(max_length=300, blank=True, default="")
+    images = OrderedJSONField(null=True, blank=True, help_text="Logo renditions: url, width, height.")
+    authors = OrderedJSONField(null=True, blank=True)
+    aliases = OrderedJSONField(
+        default=list,
+        blank=True,
+        help_text="Other domains that map to this provider (kept when providers are merged).",
+    )
+
+    class Meta:
+        ordering = ["name", "domain"]
+
+    def __str__(self):
+        return self.name or self.domain
+
+    def get_absolute_url(self):
+        return reverse("articles:provider", args=[self.domain])
+
+
+class Topic(SourceRecord):
+    """A node of the topic tree, identified by ``_id`` (else the slug of its name)."""
+
+    topic_id = models.SlugField(max_length=100, unique=True, verbose_name="ID")
+    name = models.CharField(max_length=200, db_index=True)
+    shortname = models.CharField(max_length=200, null=True, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="children"
+    )
+    parent_ref = models.CharField(max_length=200, null=True, blank=True, editable=False)
+    keywords = OrderedJSONField(null=True, blank=True)
+    hashtags = OrderedJSONField(null=True, blank=True)
+    services = OrderedJSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:topic", args=[self.topic_id])
+
+    def descendant_ids(self):
+        """This topic's id and those of all topics below it (one query a level)."""
+        ids, frontier = [self.pk], [self.pk]
+        while frontier:
+            frontier = list(Topic.objects.filter(parent_id__in=frontier).exclude(pk__in=ids).values_list("pk", flat=True))
+            ids.extend(frontier)
+        return ids
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self):
+        """Items readers may see: decided published, or never decided (no key)."""
+        return self.filter(Q(published=True) | Q(published__isnull=True))
+
+    def drafts(self):
+        return self.filter(published=False)
+
+    def in_collection(self, collection):
+        return self.filter(collection=collection)
+
+
+class Article(SourceRecord):
+    """A content item of any collection (news, learning, samples, ...)."""
+
+    path = models.CharField(
+        max_length=500,
+        unique=True,
+        help_text="Path of the file relative to the site root, e.g. _news/2024-04-11-slug.md.",
+    )
+    collection = models.CharField(max_length=100, db_index=True, blank=True, default="")
+    category = models.CharField(max_length=100, null=True, blank=True)
+    title = models.TextField(null=True, blank=True)
+    name = models.CharField(max_length=300, null=True, blank=True, help_text="Name (people, communities).")
+    excerpt = models.TextField(null=True, blank=True)
+    published_at = models.DateTimeField("published date", null=True, blank=True, db_index=True)
+    source_updated_at = models.DateTimeField("updated date", null=True, blank=True)
+    original_url = models.CharField(
+        max_length=MAX_URL_LENGTH, null=True, blank=True, db_index=True, validators=[validate_item_url]
+    )
+    web_url = models.CharField(
+        max_length=MAX_URL_LENGTH, null=True, blank=True, db_index=True, validators=[validate_item_url]
+    )
+    amp_web_url = models.CharField(max_length=MAX_URL_LENGTH, null=True, blank=True, validators=[validate_item_url])
+    cdn_amp_web_url = models.CharField(max_length=MAX_URL_LENGTH, null=True, blank=True, validators=[validate_item_url])
+    type = models.CharField(max_length=50, null=True, blank=True, db_index=True)
+    quality = models.IntegerField(null=True, blank=True, db_index=True)
+    heat = models.IntegerField(null=True, blank=True, db_index=True, help_text="-1 means unknown.")
+    published = models.BooleanField(
+        null=True,
+        default=False,
+        db_index=True,
+        help_text=(
+            "The editorial decision. Empty: the file never said (the item is public and "
+            "exports without a 'published' key)."
+        ),
+    )
+    featured_content = models.TextField(null=True, blank=True, help_text="HTML embed, sanitized before display.")
+    secured = models.TextField(null=True, blank=True, editable=False, help_text="Opaque payload, kept exactly.")
+
+    provider = models.ForeignKey(
+        Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="articles"
+    )
+    provider_name = models.CharField(
+        max_length=300, null=True, blank=True, help_text="The provider's name as this item gives it."
+    )
+    provider_images = OrderedJSONField(null=True, blank=True)
+    provider_authors = OrderedJSONField(null=True, blank=True)
+    provider_extra = OrderedJSONField(null=True, blank=True)
+
+    topics = models.ManyToManyField(Topic, through="ArticleTopic", related_name="articles", blank=True)
+
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", editable=False,
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        permissions = [("publish_article", "Can publish, reject and unpublish articles")]
+        indexes = [
+            models.Index(fields=["collection", "-published_at"], name="article_coll_date"),
+            models.Index(fields=["-quality", "-heat", "-published_at"], name="article_best_first"),
+        ]
+
+    def __str__(self):
+        return self.display_title
+
+    @property
+    def display_title(self):
+        return self.title or self.name or self.path
+
+    @property
+    def is_published(self):
+        return self.published is not False
+
+    @property
+    def url(self):
+        """Where readers go: webUrl, else the source."""
+        return self.web_url or self.original_url
+
+    def get_absolute_url(self):
+        return reverse("articles:article", args=[self.pk])
+
+    def publish(self, by=None, note=""):
+        from . import services
+
+        return services.article_publish(article=self, by=by, note=note)
+
+    def unpublish(self, by=None, note=""):
+        from . import services
+
+        return services.article_unpublish(article=self, by=by, note=note)
+
+
+class ArticleTopic(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="topic_links")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="article_links")
+    position = models.PositiveIntegerField(default=0)
+    label = models.CharField(
+        max_length=200, blank=True, default="", help_text="The topic as the file wrote it, if not its name."
+    )
+
+    class Meta:
+        ordering = ["article", "position"]
+        indexes = [models.Index(fields=["article", "position"], name="topic_article_pos")]
+
+    def __str__(self):
+        return self.label or self.topic.name
+
+
+class ArticleImage(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="images")
+    position = models.PositiveIntegerField(default=0)
+    url = models.CharField(max_length=MAX_URL_LENGTH, validators=[validate_item_url])
+    width = models.IntegerField(null=True, blank=True)
+    height = models.IntegerField(null=True, blank=True)
+    is_cached = models.BooleanField(null=True, blank=True)
+    title = models.TextField(null=True, blank=True)
+    extra = OrderedJSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["article", "position"]
+        indexes = [models.Index(fields=["article", "position"], name="image_article_pos")]
+
+    def __str__(self):
+        return self.url
+
+
+class RelatedStory(models.Model):
+    """A story from another outlet about the same news, as the item's file gave it.
+
+    ``target`` links it to the stored item with the same webUrl or originalUrl when there
+    is one.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_stories")
+    position = models.PositiveIntegerField(default=0)
+    title = models.TextField(null=True, blank=True)
+    excerpt = models.TextField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+    web_url = models.CharField(
+        max_length=MAX_URL_LENGTH, null=True, blank=True, validators=[validate_item_url]
+    )
+    type = models.CharField(max_length=50, null=True, blank=True)
+    provider_name = models.CharField(max_length=300, null=True, blank=True)
+    provider_domain = models.CharField(max_length=253, null=True, blank=True)
+    provider_extra = OrderedJSONField(null=True, blank=True)
+    quality = models.IntegerField(null=True, blank=True)
+    images = OrderedJSONField(null=True, blank=True)
+    extra = OrderedJSONField(default=dict, blank=True)
+    target = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.SET_NULL, related_name="mentions"
+    )
+
+    class Meta:
+        ordering = ["article", "position"]
+        verbose_name_plural = "related stories"
+        indexes = [models.Index(fields=["article", "position"], name="related_article_pos")]
+
+    def __str__(self):
+        return self.title or self.web_url or "related story"
+
+
+class Decision(models.Model):
+    """An editorial decision on an item: who, when, what, and why."""
+
+    class Action(models.TextChoices):
+        PUBLISH = "publish", "Published"
+        REJECT = "reject", "Rejected"
+        UNPUBLISH = "unpublish", "Unpublished"
+
+    class Source(models.TextChoices):
+        EDITOR = "editor", "Editor"
+        RULE = "rule", "Triage rule"
+        SCHEDULE = "schedule", "Schedule"
+        COMMAND = "command", "Command"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="decisions")
+    action = models.CharField(max_length=20, choices=Action.choices)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.EDITOR)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="decisions"
+    )
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    note = models.TextField(blank=True, default="")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_action_display()} {self.article_id} at {self.at:%Y-%m-%d %H:%M}"
