@@ -1,0 +1,987 @@
+"""Front-matter files <-> documents. No ORM here.
+
+A *document* is the data of one file: an ordered dict of the format's keys (camelCase,
+as in the files) holding str, int, float, bool, aware UTC datetimes, lists and dicts.
+Known fields are validated and normalized (dates parsed, empty lists dropped); any
+other key is kept as it was.
+
+``parse()`` reads a file (refusing, with ``path:line: field: message``, what is not
+safe or not valid); ``render()`` writes a document back *in the file's own style*:
+every line whose data did not change is copied from the source text, and changed
+values are written the way the file writes that key (quoting, indentation, blank
+lines). ``render_new()`` writes a document that has no source, in the news style of
+FORMAT.md.
+
+The one table mapping the format's keys to model fields is ``ARTICLE_FIELDS`` (and its
+siblings for providers, topics, images and related stories) below.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+try:  # libyaml's C parser; the pure-Python one is only a fallback.
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader
+
+MAX_DEPTH = 32
+MAX_NODES = 50_000
+UTC = dt.timezone.utc
+
+# --------------------------------------------------------------------------------------
+# The mapping table: format key -> (model attribute, kind).
+# kinds: str (short text; the third item, if any, is its longest length), text (any
+# text), int, bool, datetime, url, domain
+# --------------------------------------------------------------------------------------
+ARTICLE_FIELDS: dict[str, tuple] = {
+    "category": ("category", "str", 100),
+    "title": ("title", "text"),
+    "name": ("name", "str", 300),
+    "excerpt": ("excerpt", "text"),
+    "publishedDateTime": ("published_at", "datetime"),
+    "updatedDateTime": ("source_updated_at", "datetime"),
+    "originalUrl": ("original_url", "url"),
+    "webUrl": ("web_url", "url"),
+    "ampWebUrl": ("amp_web_url", "url"),
+    "cdnAmpWebUrl": ("cdn_amp_web_url", "url"),
+    "type": ("type", "str", 50),
+    "quality": ("quality", "int"),
+    "heat": ("heat", "int"),
+    "published": ("published", "bool"),
+    "featuredContent": ("featured_content", "text"),
+    "secured": ("secured", "text"),
+}
+# Structured article keys, handled by the importer/exporter: provider, topics, images, related.
+ARTICLE_STRUCTURED = ("provider", "topics", "images", "related")
+
+ITEM_PROVIDER_FIELDS = {"name": ("provider_name", "str", 300), "domain": (None, "domain")}
+IMAGE_FIELDS: dict[str, tuple] = {
+    "url": ("url", "url"),
+    "width": ("width", "int"),
+    "height": ("height", "int"),
+    "isCached": ("is_cached", "bool"),
+    "title": ("title", "text"),
+}
+RELATED_FIELDS: dict[str, tuple] = {
+    "title": ("title", "text"),
+    "excerpt": ("excerpt", "text"),
+    "publishedDateTime": ("published_at", "datetime"),
+    "webUrl": ("web_url", "url"),
+    "type": ("type", "str", 50),
+    "quality": ("quality", "int"),
+}
+PROVIDER_FIELDS: dict[str, tuple] = {
+    "name": ("name", "str", 300),
+    "domain": ("domain", "domain"),
+}
+TOPIC_FIELDS: dict[str, tuple] = {
+    "_id": ("topic_id", "str", 100),
+    "name": ("name", "str", 200),
+    "shortname": ("shortname", "str", 200),
+    "parent": ("parent_ref", "str", 200),
+}
+
+# Key order of a news item (FORMAT.md): where a key missing from a file goes when added.
+NEWS_ORDER = [
+    "category", "title", "name", "excerpt", "publishedDateTime", "updatedDateTime",
+    "originalUrl", "webUrl", "ampWebUrl", "cdnAmpWebUrl", "type", "quality", "heat",
+    "published", "featuredContent", "provider", "topics", "images", "related", "secured",
+]
+NESTED_ORDER = {
+    "provider": ["name", "domain", "images", "authors"],
+    "images": ["url", "width", "height", "isCached", "title"],
+    "related": ["title", "excerpt", "publishedDateTime", "webUrl", "type", "provider", "quality", "images"],
+}
+# Top-level keys written after a blank line in the news style.
+BLOCK_KEYS = {"featuredContent", "provider", "topics", "images", "related", "secured"}
+
+# The news style of FORMAT.md, as a file: scalar quoting by key path comes from here for
+# items created in the CMS (and for keys a file never had).
+NEWS_STYLE_TEMPLATE = """\
+category: news
+title: "t"
+name: "n"
+excerpt: "e"
+publishedDateTime: 2023-07-26T07:00:00Z
+updatedDateTime: 2023-07-26T07:00:00Z
+originalUrl: "https://example.com/"
+webUrl: "https://example.com/"
+ampWebUrl: "https://example.com/"
+cdnAmpWebUrl: "https://example.com/"
+type: article
+quality: 1
+heat: -1
+published: false
+
+featuredContent: "f"
+
+provider:
+  name: P
+  domain: example.com
+  images:
+    - url: "https://example.com/l.jpg"
+      width: 50
+      height: 50
+  authors:
+    - name: A
+
+topics:
+  - T
+
+images:
+  - url: "https://example.com/i.jpg"
+    width: 1
+    height: 1
+    isCached: true
+    title: "t"
+
+related:
+  - title: "t"
+    excerpt: "e"
+    publishedDateTime: 2023-07-26T07:00:00Z
+    webUrl: "https://example.com/"
+    type: article
+    provider:
+      name: P
+      domain: example.com
+    quality: 1
+    images:
+      - url: "https://example.com/i.jpg"
+        width: 1
+        height: 1
+        isCached: true
+
+secured: "s"
+"""
+
+CONTENT_SUFFIXES = (".md", ".markdown", ".html", ".htm", ".txt")
+DATA_SUFFIXES = (".yaml", ".yml")
+SAFE_TAGS = {
+    "tag:yaml.org,2002:" + t
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+}
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$", re.I)
+URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.I)
+
+
+class FrontMatterError(ValueError):
+    """A refused file: ``path:line: field: message``."""
+
+    def __init__(self, path: str, line: int | None, message: str, field: str | None = None):
+        self.path, self.line, self.field, self.message = path, line, field, message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {field}: {message}" if field else f"{where}: {message}")
+
+
+# --------------------------------------------------------------------------------------
+# Reading
+# --------------------------------------------------------------------------------------
+@dataclass
+class Source:
+    """A file split into its parts, kept so it can be written back byte for byte."""
+
+    path: str
+    text: str  # the whole file, decoded (BOM and line endings included)
+    kind: str  # "frontmatter" or "yaml"
+    bom: str
+    newline: str
+    prefix_lines: list[str]  # lines before the YAML (the opening ---)
+    yaml_lines: list[str]  # the YAML lines, without line endings
+    suffix: str  # the closing --- line, with its line ending ("" for plain YAML)
+    body: str  # everything after the closing line
+    first_line: int  # 1-based file line of yaml_lines[0]
+    node: Any = None  # yaml node tree of the mapping
+    raw: dict = field(default_factory=dict)  # the mapping as loaded
+
+    def line_of(self, node) -> int:
+        return self.first_line + node.start_mark.line
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def decode(path: str, data: bytes, max_bytes: int) -> str:
+    if len(data) > max_bytes:
+        raise FrontMatterError(path, None, f"file is {len(data)} bytes, over the limit of {max_bytes}")
+    if b"\x00" in data:
+        raise FrontMatterError(path, data[: data.index(b"\x00")].count(b"\n") + 1, "binary file (NUL byte)")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise FrontMatterError(path, line, f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+
+
+def has_front_matter(text: str) -> bool:
+    first = text[1:] if text.startswith("\ufeff") else text
+    return first.startswith("---") and first.split("\n", 1)[0].rstrip("\r") == "---"
+
+
+def split(path: str, text: str, kind: str) -> Source:
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    content = text[len(bom):]
+    newline = "\r\n" if "\r\n" in content else "\n"
+    if kind == "yaml":
+        lines = content.split("\n")
+        # A final newline leaves an empty last element: keep it out of the YAML lines.
+        trailing = lines and lines[-1] == ""
+        ylines = [ln[:-1] if ln.endswith("\r") else ln for ln in (lines[:-1] if trailing else lines)]
+        end_nl = newline if trailing else ""
+        return Source(path, text, kind, bom, newline, [], ylines, end_nl, "", 1)
+    pieces = content.split("\n")
+    close = None
+    for i in range(1, len(pieces)):
+        if pieces[i].rstrip("\r") == "---":
+            close = i
+            break
+    if close is None:
+        raise FrontMatterError(path, 1, "front matter has no closing '---' line")
+    ylines = [ln[:-1] if ln.endswith("\r") else ln for ln in pieces[1:close]]
+    closing = pieces[close]
+    rest = "\n".join(pieces[close + 1:])
+    has_rest = close + 1 < len(pieces)
+    suffix = closing + ("\n" if has_rest else "")
+    return Source(path, text, kind, bom, newline, [pieces[0].rstrip("\r")], ylines, suffix, rest, 2)
+
+
+def _walk_checks(src: Source, root) -> None:
+    """Refuse unsafe tags, merge keys, duplicate keys, deep nesting and alias bombs.
+
+    Iterative, counting every node as often as aliases make the constructor visit it.
+    """
+    seen_collections: set[int] = set()
+    has_aliases = False
+    count = 0
+    stack = [(root, 0, ())]
+    while stack:
+        node, depth, ancestors = stack.pop()
+        count += 1
+        if count > MAX_NODES:
+            raise FrontMatterError(src.path, src.line_of(node), f"more than {MAX_NODES} values (alias expansion?)")
+        if depth > MAX_DEPTH:
+            raise FrontMatterError(src.path, src.line_of(node), f"nested deeper than {MAX_DEPTH} levels")
+        if node.tag not in SAFE_TAGS:
+            raise FrontMatterError(src.path, src.line_of(node), f"YAML tag {node.tag!r} is not allowed")
+        if isinstance(node, yaml.ScalarNode):
+            continue
+        key = id(node)
+        if key in seen_collections:
+            has_aliases = True
+        seen_collections.add(key)
+        if has_aliases and key in ancestors:
+            raise FrontMatterError(src.path, src.line_of(node), "recursive alias")
+        inner = ancestors + (key,)
+        if isinstance(node, yaml.MappingNode):
+            keys = set()
+            for k, v in node.value:
+                if not isinstance(k, yaml.ScalarNode):
+                    raise FrontMatterError(src.path, src.line_of(k), "mapping keys must be plain strings")
+                if k.tag == "tag:yaml.org,2002:merge" or k.value == "<<":
+                    raise FrontMatterError(src.path, src.line_of(k), "merge keys ('<<') are not allowed")
+                if k.value in keys:
+                    raise FrontMatterError(src.path, src.line_of(k), "duplicate key", field=k.value)
+                keys.add(k.value)
+                if k.tag not in SAFE_TAGS:
+                    raise FrontMatterError(src.path, src.line_of(k), f"YAML tag {k.tag!r} is not allowed")
+                stack.append((v, depth + 1, inner))
+        else:
+            for item in node.value:
+                stack.append((item, depth + 1, inner))
+
+
+def load(src: Source) -> None:
+    """Parse the YAML of ``src`` safely into ``src.node`` and ``src.raw``."""
+    text = "\n".join(src.yaml_lines)
+    loader = SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:  # nothing but blank lines or comments: an empty mapping
+            src.node, src.raw = yaml.MappingNode("tag:yaml.org,2002:map", []), {}
+            return
+        if not isinstance(node, yaml.MappingNode):
+            raise FrontMatterError(src.path, src.line_of(node), "front matter is not a mapping")
+        _walk_checks(src, node)
+        data = loader.construct_document(node)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = src.first_line + mark.line if mark else src.first_line
+        problem = exc.problem or exc.context or "invalid YAML"
+        raise FrontMatterError(src.path, line, f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise FrontMatterError(src.path, src.first_line, f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    src.node, src.raw = node, data
+
+
+def _key_nodes(node) -> dict:
+    return {k.value: (k, v) for k, v in node.value} if isinstance(node, yaml.MappingNode) else {}
+
+
+class _Checker:
+    """Validates and normalizes values, naming the file, line and field on failure."""
+
+    def __init__(self, src: Source):
+        self.src = src
+
+    def fail(self, node, fld, message):
+        line = self.src.line_of(node) if node is not None else None
+        raise FrontMatterError(self.src.path, line, message, field=fld)
+
+    def value(self, kind, value, node, fld, limit=None):
+        if value is None:
+            return None
+        if kind in ("str", "text"):
+            if isinstance(value, bool) or not isinstance(value, str):
+                self.fail(node, fld, f"expected a string, got {_show(value)}")
+            if limit and len(value) > limit:
+                self.fail(node, fld, f"longer than {limit} characters")
+            return value
+        if kind == "int":
+            if isinstance(value, bool) or not isinstance(value, int):
+                self.fail(node, fld, f"expected an integer, got {_show(value)}")
+            if not -(2**31) <= value < 2**31:
+                self.fail(node, fld, f"integer out of range: {value}")
+            return value
+        if kind == "bool":
+            if not isinstance(value, bool):
+                self.fail(node, fld, f"expected true or false, got {_show(value)}")
+            return value
+        if kind == "datetime":
+            return self.datetime(value, node, fld)
+        if kind == "url":
+            if not isinstance(value, str):
+                self.fail(node, fld, f"expected a URL, got {_show(value)}")
+            if not valid_url(value):
+                self.fail(node, fld, f"not an http(s) or site-relative URL: {_show(value)}")
+            return value
+        if kind == "domain":
+            if not isinstance(value, str) or not DOMAIN_RE.match(value):
+                self.fail(node, fld, f"not a domain name: {_show(value)}")
+            return value
+        raise AssertionError(kind)
+
+    def datetime(self, value, node, fld):
+        if isinstance(value, dt.datetime):
+            parsed = value
+        elif isinstance(value, dt.date):
+            parsed = dt.datetime(value.year, value.month, value.day)
+        elif isinstance(value, str):
+            try:
+                parsed = dt.datetime.fromisoformat(value.strip().replace("z", "Z"))
+            except ValueError:
+                self.fail(node, fld, f"expected an ISO 8601 date and time, got {_show(value)}")
+        else:
+            self.fail(node, fld, f"expected an ISO 8601 date and time, got {_show(value)}")
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+
+    def fields(self, table, raw: dict, node, prefix: str) -> dict:
+        """Normalize the known keys of ``raw`` per ``table``; other keys stay as they are."""
+        nodes = _key_nodes(node)
+        out = {}
+        for key, value in raw.items():
+            if key in table:
+                knode = nodes.get(key, (None, None))[1]
+                value = self.value(table[key][1], value, knode, prefix + key, *table[key][2:])
+                if value is None:
+                    continue
+            out[key] = value
+        return out
+
+    def mapping(self, value, node, fld):
+        if not isinstance(value, dict):
+            self.fail(node, fld, f"expected a mapping, got {_show(value)}")
+        return value
+
+    def sequence(self, value, node, fld):
+        if not isinstance(value, list):
+            self.fail(node, fld, f"expected a list, got {_show(value)}")
+        return value
+
+    def list_of(self, value, node, fld, each):
+        value = self.sequence(value, node, fld)
+        items = node.value if isinstance(node, yaml.SequenceNode) else [None] * len(value)
+        return [each(v, n, f"{fld}[{i}]") for i, (v, n) in enumerate(zip(value, items))]
+
+    def images(self, value, node, fld):
+        def one(v, n, f):
+            self.mapping(v, n, f)
+            out = self.fields(IMAGE_FIELDS, v, n, f + ".")
+            if "url" not in out:
+                self.fail(n, f + ".url", "an image needs a url")
+            return out
+
+        return self.list_of(value, node, fld, one)
+
+    def strings(self, value, node, fld):
+        return self.list_of(value, node, fld, lambda v, n, f: self.value("str", v, n, f, 200) if v is not None else self.fail(n, f, "expected a string, got null"))
+
+    def item_provider(self, value, node, fld):
+        self.mapping(value, node, fld)
+        out = self.fields(ITEM_PROVIDER_FIELDS, value, node, fld + ".")
+        nodes = _key_nodes(node)
+        if "images" in out:
+            out["images"] = self.images(out["images"], nodes["images"][1], fld + ".images")
+            if not out["images"]:
+                del out["images"]
+        if "authors" in out:
+            out["authors"] = self.sequence(out["authors"], nodes["authors"][1], fld + ".authors")
+            if not out["authors"]:
+                del out["authors"]
+        return out
+
+    def related(self, value, node, fld):
+        def one(v, n, f):
+            self.mapping(v, n, f)
+            out = self.fields(RELATED_FIELDS, v, n, f + ".")
+            nodes = _key_nodes(n)
+            if "provider" in out:
+                out["provider"] = self.item_provider(out["provider"], nodes["provider"][1], f + ".provider")
+            if "images" in out:
+                out["images"] = self.images(out["images"], nodes["images"][1], f + ".images")
+            return out
+
+        return self.list_of(value, node, fld, one)
+
+
+def _show(value) -> str:
+    text = repr(value) if not isinstance(value, (dt.date, dt.datetime)) else value.isoformat()
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def valid_url(value: str) -> bool:
+    if len(value.encode("utf-8")) > 2000:
+        return False
+    if value.startswith("/") and not value.startswith("//"):
+        return not any(ch.isspace() for ch in value)
+    return bool(URL_RE.match(value))
+
+
+def normalize_article(src: Source) -> dict:
+    c = _Checker(src)
+    nodes = _key_nodes(src.node)
+    doc = c.fields(ARTICLE_FIELDS, src.raw, src.node, "")
+
+    def node_of(key):
+        return nodes[key][1]
+
+    if "provider" in doc:
+        doc["provider"] = c.item_provider(doc["provider"], node_of("provider"), "provider")
+    for key, check in (("topics", c.strings), ("images", c.images), ("related", c.related)):
+        if key in doc:
+            doc[key] = check(doc[key], node_of(key), key)
+            if not doc[key]:
+                del doc[key]
+    return doc
+
+
+def normalize_provider(src: Source) -> dict:
+    c = _Checker(src)
+    doc = c.fields(PROVIDER_FIELDS, src.raw, src.node, "")
+    nodes = _key_nodes(src.node)
+    if "domain" not in doc:
+        raise FrontMatterError(src.path, src.first_line, "a provider needs a domain", field="domain")
+    if "images" in doc:
+        doc["images"] = c.images(doc["images"], nodes["images"][1], "images")
+    return doc
+
+
+def normalize_topic(src: Source) -> dict:
+    c = _Checker(src)
+    doc = c.fields(TOPIC_FIELDS, src.raw, src.node, "")
+    nodes = _key_nodes(src.node)
+    if "name" not in doc:
+        raise FrontMatterError(src.path, src.first_line, "a topic needs a name", field="name")
+    if "_id" not in doc:  # a topic's identity is its _id, else the slug of its name
+        doc = {"_id": topic_slug(doc["name"]), **doc}
+    elif not re.fullmatch(r"[-a-zA-Z0-9_]+", doc["_id"]):
+        raise FrontMatterError(src.path, src.line_of(nodes["_id"][1]), f"not a slug: {_show(doc['_id'])}", field="_id")
+    for key in ("keywords", "hashtags"):
+        if key in doc:
+            doc[key] = c.strings(doc[key], nodes[key][1], key)
+    if "services" in doc:
+        c.mapping(doc["services"], nodes["services"][1], "services")
+    return doc
+
+
+def topic_slug(name: str) -> str:
+    from django.utils.text import slugify
+
+    return slugify(name)[:100] or "topic-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+
+
+NORMALIZERS = {"article": normalize_article, "provider": normalize_provider, "topic": normalize_topic}
+
+
+@dataclass
+class Parsed:
+    """A file read and validated: what the importer needs, and what render() needs."""
+
+    kind: str  # article, provider or topic
+    source: Source
+    doc: dict
+    sha: str
+
+    @property
+    def body(self) -> str:
+        return self.source.body
+
+    @property
+    def digest(self) -> str:
+        return digest(self.doc, self.body)
+
+
+def parse(path: str, data: bytes, kind: str, *, max_bytes: int = 2 * 1024 * 1024) -> Parsed:
+    """Read one file of ``kind`` ('article', 'provider' or 'topic'), or raise FrontMatterError."""
+    text = decode(path, data, max_bytes)
+    src = split(path, text, "yaml" if kind == "topic" and not has_front_matter(text) else "frontmatter")
+    if src.kind == "frontmatter" and not has_front_matter(text):
+        raise FrontMatterError(path, 1, "no front matter (the file must start with a '---' line)")
+    load(src)
+    return Parsed(kind, src, NORMALIZERS[kind](src), sha256(data))
+
+
+def parse_source(src_text: str, path: str, kind: str) -> Source:
+    """Re-read a stored source text (already validated once) for rendering."""
+    src = split(path, src_text, "yaml" if kind == "topic" and not has_front_matter(src_text) else "frontmatter")
+    load(src)
+    return src
+
+
+# --------------------------------------------------------------------------------------
+# Comparing
+# --------------------------------------------------------------------------------------
+def _json_default(value):
+    if isinstance(value, dt.datetime):
+        return iso(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(type(value))
+
+
+def digest(doc: dict, body: str = "") -> str:
+    """A fingerprint of a document's data (not of its formatting)."""
+    blob = json.dumps([doc, body], sort_keys=True, ensure_ascii=False, default=_json_default, allow_nan=True)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+def iso(value: dt.datetime) -> str:
+    value = value.astimezone(UTC)
+    text = value.strftime("%Y-%m-%dT%H:%M:%S")
+    if value.microsecond:
+        text += f".{value.microsecond:06d}".rstrip("0")
+    return text + "Z"
+
+
+def same(a, b) -> bool:
+    """Equal as data, and of the same types (1 is not True, 1 is not 1.0)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    if isinstance(a, float) and math.isnan(a) and math.isnan(b):
+        return True
+    return a == b
+
+
+def changes(old: dict, new: dict) -> dict:
+    """Field-level differences: {key: (old, new)} for keys whose data differ."""
+    out = {}
+    for key in list(old) + [k for k in new if k not in old]:
+        a, b = old.get(key), new.get(key)
+        if not same(a, b):
+            out[key] = (a, b)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Writing
+# --------------------------------------------------------------------------------------
+class Style:
+    """How a file writes things: quoting by key path, indentation, blank lines."""
+
+    def __init__(self, node=None, fallback: "Style | None" = None):
+        self.by_path: dict[tuple, str | None] = {}
+        self.by_key: dict[str, str | None] = {}
+        self.seq_offset: int | None = None
+        self.blank_between_blocks: bool | None = None
+        self.fallback = fallback
+        if node is not None:
+            self._learn(node, (), 0)
+
+    def _learn(self, node, path, key_col):
+        if isinstance(node, yaml.ScalarNode):
+            if node.tag == "tag:yaml.org,2002:str" or node.style:
+                self.by_path.setdefault(path, node.style or None)
+                if path and isinstance(path[-1], str):
+                    self.by_key.setdefault(path[-1], node.style or None)
+            return
+        if isinstance(node, yaml.SequenceNode):
+            if not node.flow_style and node.value and self.seq_offset is None and path:
+                self.seq_offset = max(0, node.value[0].start_mark.column - 2 - key_col)
+            for item in node.value:
+                self._learn(item, path + ("*",), node.value[0].start_mark.column)
+            return
+        for k, v in node.value:
+            self._learn(v, path + (k.value,), k.start_mark.column)
+
+    def scalar_style(self, path: tuple) -> str | None | bool:
+        """'"', "'", None (plain) or False (unknown)."""
+        generic = tuple("*" if isinstance(p, int) else p for p in path)
+        if generic in self.by_path:
+            return self.by_path[generic]
+        if self.fallback is not None:
+            found = self.fallback.scalar_style(path)
+            if found is not False:
+                return found
+        if generic and generic[-1] in self.by_key:
+            return self.by_key[generic[-1]]
+        return False
+
+    @property
+    def seq(self) -> int:
+        if self.seq_offset is not None:
+            return self.seq_offset
+        return self.fallback.seq if self.fallback else 2
+
+
+_NEWS_STYLE: Style | None = None
+
+
+def news_style() -> Style:
+    global _NEWS_STYLE
+    if _NEWS_STYLE is None:
+        _NEWS_STYLE = Style(yaml.compose(NEWS_STYLE_TEMPLATE, Loader=SafeLoader))
+        _NEWS_STYLE.blank_between_blocks = True
+    return _NEWS_STYLE
+
+
+_PLAIN_BAD_START = set("-?:,[]{}#&*!|>'\"%@` \t")
+_ESCAPES = {"\0": "\\0", "\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v",
+            "\f": "\\f", "\r": "\\r", "\x1b": "\\e", '"': '\\"', "\\": "\\\\",
+            "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\uFEFF"}
+
+
+def double_quoted(text: str) -> str:
+    out = []
+    for ch in text:
+        esc = _ESCAPES.get(ch)
+        if esc is None and (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF or ord(ch) in (0xFFFE, 0xFFFF)):
+            esc = f"\\x{ord(ch):02X}" if ord(ch) <= 0xFF else f"\\u{ord(ch):04X}"
+        out.append(esc or ch)
+    return '"' + "".join(out) + '"'
+
+
+def single_quoted(text: str) -> str | None:
+    if any(ch in text for ch in "\n\r\t") or any(ord(c) < 0x20 for c in text):
+        return None
+    return "'" + text.replace("'", "''") + "'"
+
+
+def plain(text: str) -> str | None:
+    """``text`` as a plain YAML scalar, or None when it would not read back as itself."""
+    if not text or text != text.strip() or text[0] in _PLAIN_BAD_START:
+        return None
+    if "\n" in text or "\r" in text or ": " in text or " #" in text or text.endswith(":") or "\t" in text:
+        return None
+    if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text):
+        return None
+    try:
+        back = yaml.load("k: " + text, Loader=SafeLoader)
+    except yaml.YAMLError:
+        return None
+    return text if isinstance(back, dict) and back.get("k") == text and isinstance(back["k"], str) else None
+
+
+def scalar(value, style) -> str:
+    """One scalar as YAML text, in ``style`` where the value allows it."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
+        text = repr(value)
+        mantissa, _, exponent = text.partition("e")
+        if "." not in mantissa:
+            mantissa += ".0"
+        return mantissa + ("e" + exponent if exponent else "")
+    if isinstance(value, dt.datetime):
+        return iso(value)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value)
+    if style == "'":
+        quoted = single_quoted(text)
+        if quoted is not None:
+            return quoted
+    if style is None or style is False:
+        as_plain = plain(text)
+        if as_plain is not None:
+            return as_plain
+    return double_quoted(text)
+
+
+def key_text(key: str) -> str:
+    return plain(key) or double_quoted(key)
+
+
+class Writer:
+    """Writes documents as block YAML lines, copying unchanged parts from a source."""
+
+    def __init__(self, style: Style, source_lines: list[str] | None = None):
+        self.style = style
+        self.lines = source_lines or []
+
+    # ---- fresh rendering (no source text for this value) ----
+    def fresh_entry(self, key, value, indent, path) -> list[str]:
+        pad = " " * indent
+        k = key_text(key)
+        if isinstance(value, dict) and value:
+            out = [f"{pad}{k}:"]
+            for ck, cv in value.items():
+                out += self.fresh_entry(ck, cv, indent + 2, path + (ck,))
+            return out
+        if isinstance(value, list) and value:
+            return [f"{pad}{k}:"] + self.fresh_seq(value, indent + self.style.seq, path)
+        return [f"{pad}{k}: {self.fresh_flow_or_scalar(value, path)}"]
+
+    def fresh_flow_or_scalar(self, value, path):
+        if isinstance(value, dict):
+            return "{}"
+        if isinstance(value, list):
+            return "[]"
+        return scalar(value, self.style.scalar_style(path))
+
+    def fresh_seq(self, items, dash_col, path) -> list[str]:
+        out = []
+        for i, item in enumerate(items):
+            out += self.fresh_item(item, dash_col, path + (i,))
+        return out
+
+    def fresh_item(self, item, dash_col, path) -> list[str]:
+        pad = " " * dash_col
+        if isinstance(item, dict) and item:
+            lines = []
+            for j, (ck, cv) in enumerate(item.items()):
+                entry = self.fresh_entry(ck, cv, dash_col + 2, path + (ck,))
+                if j == 0:
+                    entry[0] = pad + "- " + entry[0][dash_col + 2:]
+                lines += entry
+            return lines
+        if isinstance(item, list) and item:
+            inner = self.fresh_seq(item, dash_col + 2, path)
+            inner[0] = pad + "- " + inner[0][dash_col + 2:]
+            return inner
+        return [f"{pad}- {self.fresh_flow_or_scalar(item, path)}"]
+
+    # ---- patching (a source exists for this value) ----
+    def span(self, start, end) -> tuple[list[str], list[str]]:
+        """Lines [start, end) split into content and the trailing blank/comment lines."""
+        chunk = self.lines[start:end]
+        cut = len(chunk)
+        while cut > 0 and (not chunk[cut - 1].strip() or chunk[cut - 1].lstrip().startswith("#")):
+            cut -= 1
+        return chunk[:cut], chunk[cut:]
+
+    def mapping(self, node, old: dict, new: dict, end: int, path, order=None) -> list[str]:
+        """The lines of block mapping ``node`` (ending before line ``end``) holding ``new``."""
+        entries = list(node.value)
+        starts = [k.start_mark.line for k, _ in entries] + [end]
+        by_key = {}
+        for i, (k, v) in enumerate(entries):
+            content, trailer = self.span(starts[i], starts[i + 1])
+            by_key[k.value] = (k, v, content, trailer)
+        indent = entries[0][0].start_mark.column if entries else 0
+        kept = [k for k in by_key if k in new]
+        result_keys = list(kept)
+        for key in new:
+            if key in by_key:
+                continue
+            result_keys.insert(self._insert_at(result_keys, key, order), key)
+        blocks = []  # [key, content lines, trailer lines]
+        for key in result_keys:
+            if key in by_key:
+                k, v, content, trailer = by_key[key]
+                if key in old and same(old[key], new[key]):
+                    blocks.append([key, content, trailer])
+                else:
+                    blocks.append([key, self.entry(k, v, content, old.get(key), new[key], indent, path + (key,)), trailer])
+            else:
+                blocks.append([key, self.fresh_entry(key, new[key], indent, path + (key,)), None])
+        # Separators: removed keys hand theirs on; new keys borrow their neighbour's.
+        removed_trailers = {}
+        prev_key = None
+        for key in by_key:
+            if key not in new and prev_key is not None:
+                removed_trailers.setdefault(prev_key, []).append(by_key[key][3])
+            if key in new:
+                prev_key = key
+        for block in blocks:
+            if block[2] is not None and not block[2] and block[0] in removed_trailers:
+                block[2] = list(max(removed_trailers[block[0]], key=len))
+        for i, block in enumerate(blocks):
+            if block[2] is None:
+                block[2] = self._new_trailer(blocks, i, path)
+        out = []
+        for _key, content, trailer in blocks:
+            out += content + trailer
+        return out
+
+    def _insert_at(self, keys, key, order):
+        if not order or key not in order:
+            return len(keys)
+        rank = order.index(key)
+        pos = 0
+        for i, existing in enumerate(keys):
+            if existing in order and order.index(existing) < rank:
+                pos = i + 1
+        return pos
+
+    def _new_trailer(self, blocks, i, path):
+        """Blank line after a new top-level key, the way the file separates blocks."""
+        if path or not self.style.blank_between_blocks:
+            return []
+        key = blocks[i][0]
+        if key in BLOCK_KEYS:
+            return [""]
+        # A scalar inserted before a block key takes over the blank line before it.
+        if i + 1 < len(blocks) and blocks[i + 1][0] in BLOCK_KEYS and i > 0:
+            prev = blocks[i - 1]
+            if prev[2] and prev[0] not in BLOCK_KEYS:
+                taken, prev[2] = prev[2], []
+                return taken
+        return []
+
+    def entry(self, knode, vnode, content, old, new, indent, path) -> list[str]:
+        """The lines of one ``key: value`` whose value changed."""
+        key_line = content[0] if content else None
+        block_value = vnode.start_mark.line > knode.start_mark.line
+        if (
+            block_value and isinstance(old, dict) and isinstance(new, dict) and new
+            and isinstance(vnode, yaml.MappingNode) and not vnode.flow_style
+        ):
+            end = knode.start_mark.line + len(content)
+            return [key_line] + self.mapping(vnode, old, new, end, path, NESTED_ORDER.get(path[-1]) if len(path) == 1 else None)
+        if (
+            block_value and isinstance(old, list) and isinstance(new, list) and new
+            and isinstance(vnode, yaml.SequenceNode) and not vnode.flow_style
+        ):
+            end = knode.start_mark.line + len(content)
+            return [key_line] + self.sequence(vnode, old, new, end, path)
+        if isinstance(new, (dict, list)) and new:
+            return self.fresh_entry(knode.value, new, indent, path)
+        was_text = isinstance(vnode, yaml.ScalarNode) and (vnode.tag == "tag:yaml.org,2002:str" or vnode.style)
+        style = (vnode.style or None) if was_text else self.style.scalar_style(path)
+        value = self.fresh_flow_or_scalar(new, path) if isinstance(new, (dict, list)) else scalar(new, style)
+        return [" " * indent + self.lines[knode.start_mark.line][knode.start_mark.column:knode.end_mark.column] + ": " + value]
+
+    def sequence(self, node, old: list, new: list, end: int, path) -> list[str]:
+        items = node.value
+        dash_col = items[0].start_mark.column - 2 if items else self.style.seq
+        starts = [it.start_mark.line for it in items] + [end]
+        if any(
+            not self.lines[it.start_mark.line][: it.start_mark.column].rstrip().endswith("-")
+            for it in items
+        ):
+            return self.fresh_seq(new, max(dash_col, 0), path)
+        out = []
+        for i, item in enumerate(new):
+            if i < len(items):
+                content, trailer = self.span(starts[i], starts[i + 1])
+                if i < len(old) and same(old[i], item):
+                    out += content + trailer
+                    continue
+                if (
+                    i < len(old) and isinstance(item, dict) and isinstance(old[i], dict) and item
+                    and isinstance(items[i], yaml.MappingNode) and not items[i].flow_style
+                    and all(k.start_mark.line > items[i].start_mark.line or j == 0 for j, (k, _) in enumerate(items[i].value))
+                ):
+                    order = NESTED_ORDER.get(path[-1]) if path and isinstance(path[-1], str) else None
+                    end_line = starts[i] + len(content)
+                    sub = self.mapping(items[i], old[i], item, end_line, path + (i,), order)
+                    out += self._dash(sub, dash_col) + trailer
+                    continue
+                out += self.fresh_item(item, dash_col, path + (i,)) + trailer
+            else:
+                out += self.fresh_item(item, dash_col, path + (i,))
+        return out
+
+    @staticmethod
+    def _dash(lines, dash_col):
+        if not lines:
+            return lines
+        first = lines[0]
+        return [" " * dash_col + "- " + first[dash_col + 2:]] + lines[1:]
+
+
+def render(src: Source, doc: dict, body: str, old: dict) -> str:
+    """``doc`` written in ``src``'s style: unchanged data keeps its lines exactly.
+
+    ``old`` is the normalized document ``src`` holds (what parse() returned for it).
+    """
+    if same(old, doc) and body == src.body:
+        return src.text
+    style = Style(src.node, fallback=news_style())
+    style.blank_between_blocks = any(not ln.strip() for ln in src.yaml_lines) or not src.yaml_lines
+    writer = Writer(style, src.yaml_lines)
+    node = src.node
+    first = node.value[0][0].start_mark.line if node.value else len(src.yaml_lines)
+    preamble = src.yaml_lines[:first]
+    raw_old = {k: old.get(k, src.raw.get(k)) for k in src.raw}
+    # Keys present in the file but normalized away (null values, empty lists) count as
+    # unchanged while the new document does not have them either.
+    new = dict(doc)
+    for key, value in src.raw.items():
+        if key not in doc and key not in old:
+            new[key] = value
+            raw_old[key] = value
+    order = NEWS_ORDER if src.kind == "frontmatter" else None
+    lines = preamble + writer.mapping(node, raw_old, new, len(src.yaml_lines), (), order)
+    return _assemble(src.bom, src.prefix_lines, lines, src.suffix, body, src.newline)
+
+
+def render_new(doc: dict, body: str = "", *, kind: str = "frontmatter") -> str:
+    """A document with no source file, in the news style."""
+    style = news_style()
+    writer = Writer(style)
+    order = NEWS_ORDER if kind == "frontmatter" else None
+    keys = sorted(doc, key=lambda k: order.index(k) if order and k in order else len(order or []) + list(doc).index(k))
+    lines: list[str] = []
+    for i, key in enumerate(keys):
+        if kind == "frontmatter" and i > 0 and key in BLOCK_KEYS:
+            lines.append("")
+        lines += writer.fresh_entry(key, doc[key], 0, (key,))
+    if kind == "yaml":
+        return "\n".join(lines) + ("\n" if lines else "")
+    return _assemble("", ["---"], lines, "---\n", body, "\n")
+
+
+def _assemble(bom, prefix_lines, yaml_lines, suffix, body, newline) -> str:
+    if not prefix_lines:  # plain YAML: suffix is the final line ending, if the file had one
+        return bom + newline.join(yaml_lines) + (newline if suffix else "")
+    head = "".join(line + newline for line in prefix_lines)
+    middle = "".join(line + newline for line in yaml_lines)
+    if newline == "\r\n" and suffix.endswith("\n") and not suffix.endswith("\r\n"):
+        suffix = suffix[:-1] + "\r\n"
+    return bom + head + middle + suffix + body
