@@ -1,0 +1,630 @@
+"""Front-matter files -> database.
+
+``import_paths()`` walks the given files and folders, reads each file once, skips those
+whose bytes did not change since the last import (a hash compare, no parsing), parses
+the rest (in worker processes with ``jobs > 1``) and applies each file atomically: a
+failed file leaves the database as it was and the others still import. It returns an
+``ImportResult`` with one outcome per file, like django-import-export's results.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import DatabaseError, connections, models, router, transaction
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from . import frontmatter as fm
+from . import signals
+from .documents import article_document, article_rows, collection_of, provider_rows, topic_rows, provider_document, topic_document
+from .models import Article, ArticleImage, ArticleTopic, OrderedJSONField, Provider, RelatedStory, Topic
+
+BATCH_SIZE = 500
+SKIP_DIRS = {"api", "_site", "_layouts", "_includes", "_sass", "assets", "node_modules", "vendor", ".git"}
+STATUSES = ("created", "updated", "unchanged", "conflict", "failed")
+
+
+@dataclass
+class FileResult:
+    path: str
+    status: str
+    kind: str = "article"
+    errors: list = field(default_factory=list)
+    changes: dict = field(default_factory=dict)
+    object_id: int | None = None
+
+
+@dataclass
+class ImportResult:
+    files: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    @property
+    def counts(self) -> dict:
+        counts = {status: 0 for status in STATUSES}
+        for outcome in self.files:
+            counts[outcome.status] += 1
+        counts["skipped"] = len(self.skipped)
+        return counts
+
+    @property
+    def ok(self) -> bool:
+        counts = self.counts
+        return counts["failed"] == 0 and counts["conflict"] == 0
+
+    def summary(self) -> str:
+        c = self.counts
+        return (
+            f"created {c['created']}, updated {c['updated']}, unchanged {c['unchanged']}, "
+            f"conflicts {c['conflict']}, failed {c['failed']} "
+            f"({len(self.files)} files in {self.seconds:.1f} s)"
+        )
+
+    def errors(self) -> list[str]:
+        return [e for f in self.files for e in f.errors]
+
+
+class ImportUsageError(ValueError):
+    """Bad arguments (a path that does not exist, a root that does not contain it)."""
+
+
+# --------------------------------------------------------------------------------------
+# Finding files
+# --------------------------------------------------------------------------------------
+def find_root(path: Path) -> Path:
+    """The nearest ancestor holding _config.yml, else the folder itself (a file's folder)."""
+    start = path if path.is_dir() else path.parent
+    for folder in [start, *start.parents]:
+        if (folder / "_config.yml").is_file():
+            return folder
+    return start
+
+
+def guess_kind(rel: str) -> str | None:
+    """article / provider / topic / maybe-topic by location; None when not content."""
+    parts = rel.split("/")
+    name = parts[-1]
+    if any(p in SKIP_DIRS or (p.startswith(".")) for p in parts[:-1]) or name.startswith("."):
+        return None
+    lower = name.lower()
+    if parts[0] == "_data":
+        if len(parts) >= 3 and parts[1] == "organizations" and lower.endswith(fm.CONTENT_SUFFIXES):
+            return "provider"
+        if len(parts) >= 3 and parts[1] == "topics" and lower.endswith(fm.DATA_SUFFIXES):
+            return "topic"
+        return None
+    if lower.endswith(fm.DATA_SUFFIXES):
+        return None if len(parts) == 1 and lower in ("_config.yml", "_config.yaml") else "maybe-topic"
+    if lower.endswith(fm.CONTENT_SUFFIXES):
+        return "article" if parts[0].startswith("_") and len(parts) > 1 else "maybe-article"
+    return None
+
+
+def discover(paths, root=None):
+    """Yield (absolute path, relative path, kind guess) and collect skipped paths."""
+    entries, skipped = [], []
+    for raw in paths:
+        path = Path(raw).resolve()
+        if not path.exists():
+            raise ImportUsageError(f"{raw}: no such file or folder")
+        base = Path(root).resolve() if root else find_root(path)
+        try:
+            path.relative_to(base)
+        except ValueError:
+            raise ImportUsageError(f"{raw} is not inside the root {base}") from None
+        files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file() or p.is_symlink())
+        for file in files:
+            rel = file.relative_to(base).as_posix()
+            if file.is_symlink():
+                skipped.append(rel)
+                continue
+            kind = guess_kind(rel)
+            if kind is None:
+                skipped.append(rel)
+            else:
+                entries.append((str(file), rel, kind))
+    seen, unique = set(), []
+    for entry in entries:
+        if entry[1] not in seen:
+            seen.add(entry[1])
+            unique.append(entry)
+    order = {"topic": 0, "maybe-topic": 0, "provider": 1}
+    unique.sort(key=lambda e: order.get(e[2], 2))
+    return unique, skipped
+
+
+# --------------------------------------------------------------------------------------
+# Reading and parsing (runs in worker processes with jobs > 1: no database here)
+# --------------------------------------------------------------------------------------
+@dataclass
+class Loaded:
+    rel: str
+    kind: str
+    doc: dict
+    body: str
+    text: str
+    sha: str
+    digest: str
+
+
+_KNOWN_SHAS: dict = {}
+
+
+def _looks_like_page(text: str) -> bool:
+    head = text.split("\n---", 1)[0]
+    return any(line.startswith(("layout:", "permalink:")) for line in head.splitlines())
+
+
+def read_one(entry):
+    """('unchanged'|'skipped'|'failed'|'loaded', rel, payload)."""
+    abs_path, rel, kind = entry
+    max_bytes = settings.NEWSROOM["MAX_FILE_BYTES"]
+    try:
+        size = os.path.getsize(abs_path)
+        if size > max_bytes:
+            raise fm.FrontMatterError(rel, None, f"file is {size} bytes, over the limit of {max_bytes}")
+        with open(abs_path, "rb") as handle:
+            data = handle.read()
+        sha = fm.sha256(data)
+        if _KNOWN_SHAS.get(rel) == sha:
+            return ("unchanged", rel, kind)
+        text = fm.decode(rel, data, max_bytes)
+        if kind == "maybe-topic":
+            if "taxonomy: topic" not in text:
+                return ("skipped", rel, None)
+            kind = "topic"
+        elif kind in ("article", "maybe-article", "provider"):
+            if not fm.has_front_matter(text):
+                return ("skipped", rel, None)
+            if kind == "maybe-article":
+                if _looks_like_page(text):
+                    return ("skipped", rel, None)
+                kind = "article"
+            if kind == "article" and "\ntaxonomy: organization" in text.split("\n---", 1)[0]:
+                kind = "provider"
+        parsed = fm.parse(rel, data, kind, max_bytes=max_bytes)
+        return ("loaded", rel, Loaded(rel, kind, parsed.doc, parsed.body, parsed.source.text, sha, parsed.digest))
+    except fm.FrontMatterError as exc:
+        return ("failed", rel, str(exc))
+    except OSError as exc:
+        return ("failed", rel, f"{rel}: cannot read: {exc.strerror or exc}")
+
+
+def _init_worker(known):
+    global _KNOWN_SHAS
+    _KNOWN_SHAS = known
+
+
+# --------------------------------------------------------------------------------------
+# Applying
+# --------------------------------------------------------------------------------------
+class Importer:
+    def __init__(self, *, dry_run=False, overwrite=False, by=None, progress=None):
+        self.dry_run, self.overwrite, self.by, self.progress = dry_run, overwrite, by, progress
+        self.result = ImportResult(dry_run=dry_run)
+        self.now = timezone.now()
+        self.created_ids: list[int] = []
+        self.updated_ids: list[int] = []
+        self.pending: list[Loaded] = []
+        self.may_publish = by is None or by.has_perm("articles.publish_article")
+        self.existing = {
+            path: (pk, sha, dig)
+            for path, pk, sha, dig in Article.objects.values_list("path", "pk", "source_sha", "source_digest").iterator(chunk_size=10000)
+        }
+        self.load_caches()
+
+    def load_caches(self):
+        """Providers by domain (and alias), topics by id and name: read once, kept current."""
+        self.providers = {}
+        for pk, domain, aliases in Provider.objects.values_list("pk", "domain", "aliases"):
+            self.providers[domain] = pk
+            for alias in aliases or ():
+                self.providers.setdefault(alias, pk)
+        self.topics_by_name, self.topics_by_id, self.topic_names = {}, {}, {}
+        for pk, topic_id, name in Topic.objects.values_list("pk", "topic_id", "name"):
+            self._remember_topic(pk, topic_id, name)
+
+    def _remember_topic(self, pk, topic_id, name):
+        self.topic_names[pk] = name
+        self.topics_by_id[topic_id] = pk
+        self.topics_by_name.setdefault(name, pk)
+        self.topics_by_name.setdefault(name.casefold(), pk)
+
+    def known_shas(self) -> dict:
+        shas = {path: sha for path, (_pk, sha, _d) in self.existing.items()}
+        for model in (Provider, Topic):
+            shas.update(model.objects.exclude(path=None).values_list("path", "source_sha"))
+        return shas
+
+    # ---- outcomes ----
+    def outcome(self, rel, status, kind="article", errors=(), changes=None, object_id=None):
+        self.result.files.append(FileResult(rel, status, kind, list(errors), changes or {}, object_id))
+
+    def handle(self, status, rel, payload):
+        if status == "unchanged":
+            kind = payload if payload in ("provider", "topic") else "article"
+            self.outcome(rel, "unchanged", kind)
+        elif status == "skipped":
+            self.result.skipped.append(rel)
+        elif status == "failed":
+            self.outcome(rel, "failed", errors=[payload])
+        elif payload.kind == "article":
+            self.article(payload)
+        else:
+            self.flush()
+            self.small(payload)
+
+    # ---- articles ----
+    def article(self, item: Loaded):
+        if len(item.rel) > 500:
+            self.outcome(item.rel, "failed", errors=[f"{item.rel}: path: longer than 500 characters"])
+            return
+        if not self.may_publish and item.doc.get("published") is not False:
+            self.outcome(item.rel, "failed", errors=[
+                f"{item.rel}: published: you may not publish items (the file says "
+                f"{'published: true' if item.doc.get('published') else 'nothing about published, which makes the item public'})"
+            ])
+            return
+        existing = self.existing.get(item.rel)
+        if existing is None:
+            if self.dry_run:
+                self.outcome(item.rel, "created")
+                return
+            self.pending.append(item)
+            if len(self.pending) >= BATCH_SIZE:
+                self.flush()
+            return
+        self.flush()
+        self.update_article(existing[0], item)
+
+    def flush(self):
+        batch, self.pending = self.pending, []
+        if not batch:
+            return
+        try:
+            with transaction.atomic():
+                ids = self._create_articles(batch)
+        except (DatabaseError, ValueError) as exc:
+            # One bad row spoils a bulk insert: apply the batch file by file instead. What
+            # the rolled-back batch created (providers, topics) is gone: forget it too.
+            self.load_caches()
+            if len(batch) == 1:
+                self.outcome(batch[0].rel, "failed", errors=[f"{batch[0].rel}: {exc}"])
+                return
+            for item in batch:
+                self.pending = [item]
+                self.flush()
+            return
+        for item, pk in zip(batch, ids):
+            self.existing[item.rel] = (pk, item.sha, item.digest)
+            self.created_ids.append(pk)
+            self.outcome(item.rel, "created", object_id=pk)
+
+    def _provider_id(self, domain, name):
+        if domain is None:
+            return None
+        pk = self.providers.get(domain)
+        if pk is None:
+            provider, _ = Provider.objects.get_or_create(domain=domain, defaults={"name": name or ""})
+            pk = self.providers[domain] = provider.pk
+        return pk
+
+    def _topic_id(self, label):
+        pk = self.topics_by_name.get(label) or self.topics_by_name.get(label.casefold())
+        if pk is None:
+            slug = fm.topic_slug(label)
+            pk = self.topics_by_id.get(slug)
+            if pk is None:
+                topic, _ = Topic.objects.get_or_create(topic_id=slug, defaults={"name": label})
+                pk = topic.pk
+                self._remember_topic(pk, topic.topic_id, topic.name)
+        return pk
+
+    def _article_instance(self, item: Loaded, rows: dict) -> Article:
+        return Article(
+            path=item.rel,
+            collection=collection_of(item.rel, item.doc),
+            provider_id=self._provider_id(rows["provider_domain"], rows["fields"]["provider_name"]),
+            body=item.body,
+            source_text=item.text,
+            source_sha=item.sha,
+            source_digest=item.digest,
+            imported_at=self.now,
+            **rows["fields"],
+        )
+
+    def _write_children(self, pk, rows):
+        TOPIC_LINK_INSERT.run([
+            {"article_id": pk, "topic_id": (t := self._topic_id(label)), "position": position,
+             "label": "" if self.topic_names.get(t) == label else label}
+            for position, label in enumerate(rows["topics"])
+        ])
+        IMAGE_INSERT.run([{**image, "article_id": pk, "position": position} for position, image in enumerate(rows["images"])])
+        RELATED_INSERT.run([
+            {**story, "article_id": pk, "position": position, "target_id": None}
+            for position, story in enumerate(rows["related"])
+        ])
+
+    def _create_articles(self, batch):
+        """Insert a batch of new items: one executemany a table (Django's bulk_create costs
+        more than parsing the files)."""
+        rows = [article_rows(item.doc) for item in batch]
+        values = []
+        for item, r in zip(batch, rows):
+            values.append({
+                **r["fields"],
+                "path": item.rel,
+                "collection": collection_of(item.rel, item.doc),
+                "provider_id": self._provider_id(r["provider_domain"], r["fields"]["provider_name"]),
+                "body": item.body,
+                "source_text": item.text,
+                "source_sha": item.sha,
+                "source_digest": item.digest,
+                "imported_at": self.now,
+                "created_at": self.now,
+                "modified_at": self.now,
+                "decided_at": None,
+                "decided_by_id": None,
+            })
+        ARTICLE_INSERT.run(values)
+        ids = dict(Article.objects.filter(path__in=[item.rel for item in batch]).values_list("path", "pk"))
+        links, images, related = [], [], []
+        for item, r in zip(batch, rows):
+            pk = ids[item.rel]
+            for position, label in enumerate(r["topics"]):
+                topic_pk = self._topic_id(label)
+                links.append({"article_id": pk, "topic_id": topic_pk, "position": position,
+                              "label": "" if self.topic_names.get(topic_pk) == label else label})
+            for position, image in enumerate(r["images"]):
+                images.append({**image, "article_id": pk, "position": position})
+            for position, story in enumerate(r["related"]):
+                related.append({**story, "article_id": pk, "position": position, "target_id": None})
+        TOPIC_LINK_INSERT.run(links)
+        IMAGE_INSERT.run(images)
+        RELATED_INSERT.run(related)
+        return [ids[item.rel] for item in batch]
+
+    def update_article(self, pk, item: Loaded):
+        current_doc, digest_now, stored_digest = current_article_state(pk)
+        changes = fm.changes(current_doc, item.doc)
+        if item.digest == digest_now:
+            # The database already holds what the file says (an export read back, or an
+            # identical edit): only the record of the source changes.
+            if not self.dry_run:
+                Article.objects.filter(pk=pk).update(source_text=item.text, source_sha=item.sha, source_digest=item.digest, imported_at=self.now)
+            self.outcome(item.rel, "unchanged", object_id=pk)
+            return
+        edited_in_cms = digest_now != stored_digest
+        if edited_in_cms and not self.overwrite:
+            self.outcome(item.rel, "conflict", changes=changes, object_id=pk, errors=[
+                f"{item.rel}: conflict: edited in Newsroom since its last import and changed in the file "
+                f"({', '.join(changes) or 'formatting'}); use --overwrite to take the file's version"
+            ])
+            return
+        if self.dry_run:
+            self.outcome(item.rel, "updated", changes=changes, object_id=pk)
+            return
+        try:
+            with transaction.atomic():
+                rows = article_rows(item.doc)
+                article = self._article_instance(item, rows)
+                article.pk = pk
+                fields = [f.attname for f in Article._meta.concrete_fields if f.attname not in ("id", "path", "created_at", "decided_at", "decided_by_id")]
+                article.modified_at = self.now
+                Article.objects.filter(pk=pk).update(**{name: getattr(article, name) for name in fields})
+                ArticleTopic.objects.filter(article_id=pk).delete()
+                ArticleImage.objects.filter(article_id=pk).delete()
+                RelatedStory.objects.filter(article_id=pk).delete()
+                self._write_children(pk, rows)
+                article = Article.objects.get(pk=pk)
+                signals.article_imported.send(sender=Article, article=article, changes=changes, by=self.by)
+        except (DatabaseError, ValueError) as exc:
+            self.load_caches()
+            self.outcome(item.rel, "failed", errors=[f"{item.rel}: {exc}"])
+            return
+        self.existing[item.rel] = (pk, item.sha, item.digest)
+        self.updated_ids.append(pk)
+        self.outcome(item.rel, "updated", changes=changes, object_id=pk)
+
+    # ---- providers and topics (few; one by one) ----
+    def small(self, item: Loaded):
+        model = Provider if item.kind == "provider" else Topic
+        document_of = provider_document if item.kind == "provider" else topic_document
+        try:
+            with transaction.atomic():
+                obj = self._find_small(item)
+                created = obj is None or obj.pk is None
+                if not created:
+                    current = document_of(obj)
+                    digest_now = fm.digest(current, obj.body)
+                    changes = fm.changes(current, item.doc)
+                    if digest_now == item.digest:
+                        if not self.dry_run:
+                            model.objects.filter(pk=obj.pk).update(path=item.rel, source_text=item.text, source_sha=item.sha, source_digest=item.digest, imported_at=self.now)
+                        self.outcome(item.rel, "unchanged", item.kind, object_id=obj.pk)
+                        return
+                    if obj.source_digest and digest_now != obj.source_digest and not self.overwrite:
+                        self.outcome(item.rel, "conflict", item.kind, changes=changes, object_id=obj.pk, errors=[
+                            f"{item.rel}: conflict: edited in Newsroom since its last import and changed in the file "
+                            f"({', '.join(changes)}); use --overwrite to take the file's version"])
+                        return
+                else:
+                    changes = {}
+                if self.dry_run:
+                    self.outcome(item.rel, "created" if created else "updated", item.kind, changes=changes)
+                    return
+                obj = obj or model()
+                if item.kind == "provider":
+                    values = provider_rows(item.doc)
+                else:
+                    values = topic_rows(item.doc)
+                    values["parent"] = self._parent(values["parent_ref"], values["topic_id"])
+                for name, value in values.items():
+                    setattr(obj, name, value)
+                obj.path, obj.body, obj.source_text, obj.source_sha = item.rel, item.body, item.text, item.sha
+                obj.source_digest, obj.imported_at = item.digest, self.now
+                obj.full_clean(exclude=["parent", "images", "authors", "aliases", "keywords", "hashtags", "services", "extra", "body"])
+                obj.save()
+                if item.kind == "provider":
+                    self.providers[obj.domain] = obj.pk
+                else:
+                    self._remember_topic(obj.pk, obj.topic_id, obj.name)
+                    # The digest must describe what the database holds (parent resolved).
+                    model.objects.filter(pk=obj.pk).update(source_digest=fm.digest(topic_document(obj), obj.body))
+                self.outcome(item.rel, "created" if created else "updated", item.kind, changes=changes, object_id=obj.pk)
+        except Exception as exc:  # noqa: BLE001 - reported per file, the run goes on
+            from django.core.exceptions import ValidationError
+
+            if not isinstance(exc, (ValidationError, DatabaseError, ValueError)):
+                raise
+            self.load_caches()
+            message = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items()) if isinstance(exc, ValidationError) and hasattr(exc, "message_dict") else str(exc)
+            self.outcome(item.rel, "failed", item.kind, errors=[f"{item.rel}: {message}"])
+
+    def _find_small(self, item):
+        if item.kind == "provider":
+            domain = item.doc["domain"]
+            obj = Provider.objects.filter(path=item.rel).first() or Provider.objects.filter(domain=domain).first()
+            if obj is None and domain in self.providers:
+                obj = Provider.objects.get(pk=self.providers[domain])
+            return obj
+        topic_id, name = item.doc.get("_id"), item.doc.get("name")
+        return (
+            Topic.objects.filter(path=item.rel).first()
+            or Topic.objects.filter(topic_id=topic_id).first()
+            or Topic.objects.filter(name=name, path=None).first()
+        )
+
+    def _parent(self, ref, own_id):
+        if not ref:
+            return None
+        pk = self.topics_by_id.get(ref) or self.topics_by_name.get(ref) or self.topics_by_name.get(ref.casefold())
+        if pk is None:
+            pk = self._topic_id(ref)
+        return None if self.topics_by_id.get(own_id) == pk else Topic.objects.get(pk=pk)
+
+    # ---- after the run ----
+    def finish(self):
+        self.flush()
+        if self.dry_run:
+            return
+        if self.created_ids or self.updated_ids:
+            link_related_stories()
+        signals.import_finished.send(sender=Article, created_ids=self.created_ids, updated_ids=self.updated_ids, by=self.by)
+
+
+class RawInsert:
+    """``INSERT`` of many rows with one ``executemany``, values adapted once per column."""
+
+    def __init__(self, model):
+        self.model = model
+        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.columns = [f.attname for f in self.fields]
+
+    def run(self, rows):
+        if not rows:
+            return
+        connection = connections[router.db_for_write(self.model)]
+        adapters = []
+        for f in self.fields:
+            if isinstance(f, OrderedJSONField):
+                adapters.append(f.get_prep_value)
+            elif isinstance(f, models.DateTimeField):
+                adapters.append(connection.ops.adapt_datetimefield_value)
+            else:
+                adapters.append(None)
+        qn = connection.ops.quote_name
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(
+            qn(self.model._meta.db_table),
+            ", ".join(qn(f.column) for f in self.fields),
+            ", ".join(["%s"] * len(self.fields)),
+        )
+        params = [
+            tuple(row[c] if adapt is None or row[c] is None else adapt(row[c]) for c, adapt in zip(self.columns, adapters))
+            for row in rows
+        ]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+
+
+ARTICLE_INSERT = RawInsert(Article)
+TOPIC_LINK_INSERT = RawInsert(ArticleTopic)
+IMAGE_INSERT = RawInsert(ArticleImage)
+RELATED_INSERT = RawInsert(RelatedStory)
+
+
+def current_article_state(pk):
+    """(document, its digest, the digest recorded at the last import) of one article."""
+    row = Article.objects.filter(pk=pk).values(*ARTICLE_VALUE_COLUMNS).get()
+    doc = document_from_values(
+        row,
+        topics=list(ArticleTopic.objects.filter(article_id=pk).order_by("position").values_list("label", "topic__name")),
+        images=list(ArticleImage.objects.filter(article_id=pk).order_by("position").values(*IMAGE_VALUE_COLUMNS)),
+        related=list(RelatedStory.objects.filter(article_id=pk).order_by("position").values(*RELATED_VALUE_COLUMNS)),
+    )
+    return doc, fm.digest(doc, row["body"]), row["source_digest"]
+
+
+from .documents import ARTICLE_COLUMNS, IMAGE_COLUMNS, RELATED_COLUMNS  # noqa: E402
+
+ARTICLE_VALUE_COLUMNS = ARTICLE_COLUMNS + [
+    "id", "path", "provider_name", "provider_images", "provider_authors", "provider_extra",
+    "extra", "body", "source_text", "source_digest", "provider__domain",
+]
+IMAGE_VALUE_COLUMNS = ["article_id"] + IMAGE_COLUMNS
+RELATED_VALUE_COLUMNS = ["article_id"] + RELATED_COLUMNS
+
+
+def document_from_values(row, *, topics, images, related):
+    """An article's document from ``.values()`` rows; topics as (label, topic name) pairs."""
+    return article_document(
+        row,
+        domain=row["provider__domain"],
+        topics=[label or name for label, name in topics],
+        images=images,
+        related=related,
+    )
+
+
+def link_related_stories():
+    """Link related stories to the stored item with the same webUrl (else originalUrl)."""
+    by_web = Article.objects.filter(web_url=OuterRef("web_url")).exclude(pk=OuterRef("article_id")).order_by("pk").values("pk")[:1]
+    by_original = Article.objects.filter(original_url=OuterRef("web_url")).exclude(pk=OuterRef("article_id")).order_by("pk").values("pk")[:1]
+    return RelatedStory.objects.filter(target__isnull=True, web_url__isnull=False).update(
+        target=Coalesce(Subquery(by_web), Subquery(by_original))
+    )
+
+
+def import_paths(paths, *, root=None, dry_run=False, overwrite=False, jobs=1, by=None, progress=None) -> ImportResult:
+    """Import files and folders of a front-matter site. See the module docstring."""
+    started = time.monotonic()
+    entries, skipped = discover(paths, root)
+    importer = Importer(dry_run=dry_run, overwrite=overwrite, by=by, progress=progress)
+    importer.result.skipped.extend(skipped)
+    known = importer.known_shas()
+    total = len(entries)
+    if jobs > 1 and total > 1:
+        # Workers only read and parse (no database); forked, they start at once.
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(jobs, initializer=_init_worker, initargs=(known,)) as pool:
+            for done, outcome in enumerate(pool.imap(read_one, entries, chunksize=32), 1):
+                importer.handle(*outcome)
+                if progress:
+                    progress(done, total)
+    else:
+        _init_worker(known)
+        for done, entry in enumerate(entries, 1):
+            importer.handle(*read_one(entry))
+            if progress:
+                progress(done, total)
+    importer.finish()
+    importer.result.seconds = time.monotonic() - started
+    return importer.result
