@@ -1,0 +1,356 @@
+"""import_frontmatter: outcomes, refusals (message + database untouched), conflicts."""
+import datetime as dt
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from articles.importer import import_paths
+from articles.models import Article, Provider, RelatedStory, Topic
+
+from .helpers import NEWS_ITEM, db_state, run, write
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def site(tmp_path):
+    write(tmp_path, "_config.yml", "title: t\n")
+    return tmp_path
+
+
+def test_imports_the_fixture_site(fixtures_dir):
+    status, out, err = run("import_frontmatter", fixtures_dir / "site")
+    assert status == 0, err
+    assert out[-1].startswith("created 6, updated 0, unchanged 0, conflicts 0, failed 0 (6 files in ")
+    assert "skipped 2 files" in out[-2]
+    hello = Article.objects.get(path="_news/2024-01-02-hello-world.md")
+    assert hello.title == "Hello world: the first item"
+    assert hello.excerpt == 'An excerpt with "quotes" and a line\nbreak.'
+    assert hello.published_at == dt.datetime(2024, 1, 2, 10, tzinfo=dt.timezone.utc)
+    assert (hello.quality, hello.heat, hello.published, hello.collection) == (80, 12, True, "news")
+    assert hello.provider.domain == "example.com" and hello.provider.name == "Example"
+    assert hello.provider_name == "Example News"
+    assert [t.name for t in hello.topics.all()] == ["Widgets"]
+    assert list(hello.images.values_list("url", "width", "height", "is_cached")) == [
+        ("https://example.com/hello.png", 1200, 630, True)
+    ]
+    assert hello.secured == "abc/def+ghi==;jkl=="
+    # Related stories link to the stored item with the same webUrl.
+    story = RelatedStory.objects.get(article=hello)
+    assert story.target.path == "_news/2024-01-03-hello-too.md"
+    video = Article.objects.get(path="_learning/videos/intro-video.md")
+    assert video.published is None and video.is_published
+    assert video.extra == {"price": "Free", "length": "PT5M"}
+    assert video.body == "Body text *kept* exactly.\n"
+    assert Topic.objects.get(topic_id="gadgets").parent.topic_id == "widgets"
+
+
+def test_related_links_whatever_the_import_order(fixtures_dir):
+    site = fixtures_dir / "site"
+    run("import_frontmatter", site / "_news" / "2024-01-02-hello-world.md", "--root", site)
+    assert RelatedStory.objects.get().target is None
+    run("import_frontmatter", site / "_news" / "2024-01-03-hello-too.md", "--root", site)
+    assert RelatedStory.objects.get().target.path == "_news/2024-01-03-hello-too.md"
+
+
+def test_reimport_is_a_noop(fixtures_dir):
+    run("import_frontmatter", fixtures_dir / "site")
+    before = db_state()
+    status, out, _ = run("import_frontmatter", fixtures_dir / "site")
+    assert status == 0
+    assert out[-1].startswith("created 0, updated 0, unchanged 6, conflicts 0, failed 0")
+    assert db_state() == before
+
+
+def test_root_is_the_folder_with_config(fixtures_dir):
+    run("import_frontmatter", fixtures_dir / "site" / "_news")
+    assert Article.objects.filter(path="_news/2024-01-03-hello-too.md").exists()
+
+
+def test_single_file_without_config_takes_its_folder(tmp_path):
+    write(tmp_path, "000_seed.txt", NEWS_ITEM)
+    status, out, _ = run("import_frontmatter", tmp_path / "000_seed.txt")
+    assert status == 0
+    article = Article.objects.get()
+    assert article.path == "000_seed.txt" and article.collection == "news"
+
+
+def test_dry_run_writes_nothing_and_shows_changes(site):
+    write(site, "_news/a.md", NEWS_ITEM)
+    status, out, _ = run("import_frontmatter", site, "--dry-run")
+    assert status == 0 and out[-1].startswith("created 1,") and "dry run" in out[-1]
+    assert not Article.objects.exists() and not Provider.objects.exists()
+    run("import_frontmatter", site)
+    write(site, "_news/a.md", NEWS_ITEM.replace("quality: 75", "quality: 90"))
+    before = db_state()
+    status, out, _ = run("import_frontmatter", site, "--dry-run", verbosity=2)
+    assert out[-1].startswith("created 0, updated 1,")
+    assert "updated: _news/a.md" in out
+    assert "    quality: 75 -> 90" in out
+    assert db_state() == before
+
+
+def test_update_changes_the_item(site):
+    write(site, "_news/a.md", NEWS_ITEM)
+    run("import_frontmatter", site)
+    write(site, "_news/a.md", NEWS_ITEM.replace('title: "A title"', 'title: "New title"').replace("  - Widgets", "  - Gadgets"))
+    status, out, _ = run("import_frontmatter", site)
+    assert status == 0 and out[-1].startswith("created 0, updated 1,")
+    article = Article.objects.get()
+    assert article.title == "New title"
+    assert [t.name for t in article.topics.all()] == ["Gadgets"]
+
+
+def test_jobs_give_the_same_result(corpus_site):
+    status, out, _ = run("import_frontmatter", corpus_site, "--jobs", "2")
+    assert status == 0, out
+    fingerprint = ["path", "source_sha", "source_digest", "title", "quality", "published", "provider__domain"]
+    parallel = list(Article.objects.order_by("path").values_list(*fingerprint))
+    assert len(parallel) > 1000
+    Article.objects.all().delete()
+    status, out, _ = run("import_frontmatter", corpus_site)
+    assert status == 0 and out[-1].startswith(f"created {len(parallel)},")
+    assert list(Article.objects.order_by("path").values_list(*fingerprint)) == parallel
+
+
+# --------------------------------------------------------------------------------------
+# Refused input: a clear message naming file, line and field; the database unchanged;
+# the good files of the batch still import.
+# --------------------------------------------------------------------------------------
+BAD_FILES = {
+    "quality": (NEWS_ITEM.replace("quality: 75", "quality: high"), "_news/bad.md:8: quality: expected an integer, got 'high'"),
+    "invalid-yaml": (NEWS_ITEM.replace('title: "A title"', 'title: "unterminated'), "_news/bad.md:4: invalid YAML"),
+    "not-mapping": ("---\n- a\n- b\n---\n", "_news/bad.md:2: front matter is not a mapping"),
+    "scalar": ("---\njust text\n---\n", "_news/bad.md:2: front matter is not a mapping"),
+    "no-closing": ("---\ntitle: x\n", "_news/bad.md:1: front matter has no closing '---' line"),
+    "date": (NEWS_ITEM.replace("2024-03-01T10:00:00Z", '"next tuesday"'), "_news/bad.md:5: publishedDateTime: expected an ISO 8601 date and time, got 'next tuesday'"),
+    "url": (NEWS_ITEM.replace('"https://example.com/a"', '"javascript:alert(1)"'), "_news/bad.md:6: webUrl: not an http(s) or site-relative URL: 'javascript:alert(1)'"),
+    "ftp-url": (NEWS_ITEM.replace('"https://example.com/a"', "ftp://example.com/x"), "_news/bad.md:6: webUrl: not an http(s) or site-relative URL"),
+    "bool": (NEWS_ITEM.replace("published: true", "published: 'yes'"), "_news/bad.md:10: published: expected true or false, got 'yes'"),
+    "title-type": (NEWS_ITEM.replace('title: "A title"', "title: [1, 2]"), "_news/bad.md:3: title: expected a string, got [1, 2]"),
+    "image-width": (NEWS_ITEM.replace("secured:", "images:\n  - url: /x.png\n    width: wide\nsecured:"), "_news/bad.md:21: images[0].width: expected an integer, got 'wide'"),
+    "provider-domain": (NEWS_ITEM.replace("domain: example.com", "domain: 'not a domain'"), "_news/bad.md:14: provider.domain: not a domain name: 'not a domain'"),
+    "python-tag": (NEWS_ITEM.replace('title: "A title"', "title: !!python/object/apply:os.system ['echo hi']"), "_news/bad.md:3: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"),
+    "custom-tag": (NEWS_ITEM.replace('title: "A title"', "title: !secret x"), "_news/bad.md:3: YAML tag '!secret' is not allowed"),
+    "duplicate": (NEWS_ITEM.replace("heat: 3", "heat: 3\nheat: 4"), "_news/bad.md:10: heat: duplicate key"),
+    "alias-bomb": (
+        "---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
+        "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n---\n",
+        "(alias expansion?)",
+    ),
+    "recursive-alias": ("---\ntitle: x\na: &a [*a]\n---\n", "_news/bad.md:3: recursive alias"),
+    "merge-key": ("---\nbase: &b {type: article}\nitem:\n  <<: *b\n---\n", "_news/bad.md:4: merge keys ('<<') are not allowed"),
+    "deep": ("---\nx: " + "[" * 40 + "]" * 40 + "\n---\n", "nested deeper than 32 levels"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_FILES))
+def test_refused_file_names_file_line_field_and_changes_nothing(site, case):
+    text, message = BAD_FILES[case]
+    write(site, "_news/good.md", NEWS_ITEM)
+    run("import_frontmatter", site)
+    write(site, "_news/bad.md", text)
+    write(site, "_news/good2.md", NEWS_ITEM.replace('title: "A title"', 'title: "Second"'))
+    before_article = Article.objects.values_list().get(path="_news/good.md")
+    status, out, err = run("import_frontmatter", site)
+    assert status == 1
+    assert message in err, err
+    assert out[-1].startswith("created 1, updated 0, unchanged 1, conflicts 0, failed 1")
+    assert not Article.objects.filter(path="_news/bad.md").exists()
+    assert Article.objects.filter(path="_news/good2.md").exists()
+    assert Article.objects.values_list().get(path="_news/good.md") == before_article
+
+
+def test_failed_update_leaves_the_stored_item_as_it_was(site):
+    write(site, "_news/a.md", NEWS_ITEM)
+    run("import_frontmatter", site)
+    before = db_state()
+    write(site, "_news/a.md", NEWS_ITEM.replace("quality: 75", "quality: high"))
+    status, _, err = run("import_frontmatter", site)
+    assert status == 1 and "_news/a.md:8: quality: expected an integer, got 'high'" in err
+    assert db_state() == before
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"---\ntitle: \xff\xfe\n---\n", "_news/bad.md:2: not UTF-8"),
+        (b"---\ntitle: x\x00\n---\n", "_news/bad.md:2: binary file (NUL byte)"),
+    ],
+)
+def test_refuses_non_utf8_and_binary(site, data, message):
+    write(site, "_news/bad.md", data, binary=True)
+    status, _, err = run("import_frontmatter", site)
+    assert status == 1 and message in err
+    assert not Article.objects.exists()
+
+
+def test_refuses_files_over_the_size_limit(site, settings):
+    settings.NEWSROOM = {**settings.NEWSROOM, "MAX_FILE_BYTES": 1000}
+    write(site, "_news/big.md", NEWS_ITEM.replace("An excerpt.", "x" * 2000))
+    write(site, "_news/small.md", NEWS_ITEM)
+    status, out, err = run("import_frontmatter", site)
+    assert status == 1 and "_news/big.md: file is" in err and "over the limit of 1000" in err
+    assert list(Article.objects.values_list("path", flat=True)) == ["_news/small.md"]
+
+
+def test_accepts_crlf_bom_and_unicode(site, tmp_path):
+    text = "\ufeff" + NEWS_ITEM.replace('title: "A title"', 'title: "Ünïcödé — 日本語 😀"').replace("\n", "\r\n")
+    write(site, "_news/crlf.md", text)
+    status, out, err = run("import_frontmatter", site)
+    assert status == 0, err
+    article = Article.objects.get()
+    assert article.title == "Ünïcödé — 日本語 😀"
+    assert article.secured == "s1;s2"
+    outdir = tmp_path / "out"
+    run("export_frontmatter", outdir)
+    assert (outdir / "_news/crlf.md").read_bytes() == text.encode("utf-8")
+
+
+def test_skips_api_output_and_non_content(site):
+    write(site, "api/news/index.json", "{}")
+    write(site, "api/news/page/2/index.json", "{}")
+    write(site, "README.md", "# readme\n")
+    write(site, "_news/.keep", "")
+    write(site, "index.md", "---\nlayout: home\ntitle: Home\n---\n")
+    write(site, "_data/other.yml", "a: 1\n")
+    write(site, "_news/a.md", NEWS_ITEM)
+    status, out, _ = run("import_frontmatter", site, verbosity=2)
+    assert status == 0
+    assert "skipped 7 files (api/ output or not content)" in out
+    assert out[-1].startswith("created 1, updated 0, unchanged 0, conflicts 0, failed 0 (1 files in")
+
+
+# --------------------------------------------------------------------------------------
+# Conflicts: edited in the CMS and changed in the file.
+# --------------------------------------------------------------------------------------
+def test_cms_edit_survives_reimport_of_unchanged_file(site):
+    write(site, "_news/a.md", NEWS_ITEM)
+    run("import_frontmatter", site)
+    article = Article.objects.get()
+    article.title = "Edited by an editor"
+    article.save()
+    status, out, _ = run("import_frontmatter", site)
+    assert status == 0 and "unchanged 1" in out[-1]
+    assert Article.objects.get().title == "Edited by an editor"
+
+
+def test_conflict_is_reported_and_nothing_overwritten(site):
+    write(site, "_news/a.md", NEWS_ITEM)
+    run("import_frontmatter", site)
+    article = Article.objects.get()
+    article.title = "Edited by an editor"
+    article.save()
+    write(site, "_news/a.md", NEWS_ITEM.replace("quality: 75", "quality: 20"))
+    before = db_state()
+    status, out, err = run("import_frontmatter", site)
+    assert status == 1
+    assert out[-1].startswith("created 0, updated 0, unchanged 0, conflicts 1, failed 0")
+    assert "_news/a.md: conflict: edited in Newsroom since its last import" in err and "--overwrite" in err
+    assert db_state() == before
+    status, out, _ = run("import_frontmatter", site, "--overwrite")
+    assert status == 0 and "updated 1" in out[-1]
+    article = Article.objects.get()
+    assert (article.title, article.quality) == ("A title", 20)
+
+
+def test_publishing_in_the_cms_then_changed_file_is_a_conflict(site):
+    write(site, "_news/a.md", NEWS_ITEM.replace("published: true", "published: false"))
+    run("import_frontmatter", site)
+    Article.objects.get().publish()
+    write(site, "_news/a.md", NEWS_ITEM.replace("published: true", "published: false").replace("heat: 3", "heat: 4"))
+    status, out, _ = run("import_frontmatter", site)
+    assert "conflicts 1" in out[-1]
+    assert Article.objects.get().published is True
+
+
+def test_reimporting_an_export_of_an_edited_item_is_not_a_conflict(site, tmp_path):
+    write(site, "_news/a.md", NEWS_ITEM)
+    run("import_frontmatter", site)
+    article = Article.objects.get()
+    article.heat = 99
+    article.save()
+    out_dir = tmp_path / "export"
+    write(out_dir, "_config.yml", "title: t\n")
+    run("export_frontmatter", out_dir)
+    status, out, _ = run("import_frontmatter", out_dir)
+    assert status == 0 and "conflicts 0" in out[-1]
+    # The export is now the item's source: exporting again writes nothing new.
+    status, out, _ = run("export_frontmatter", out_dir)
+    assert out[-1].startswith("written 0,")
+
+
+def test_contributor_import_may_not_publish(site, django_user_model):
+    user = django_user_model.objects.create_user("contrib", password="x")
+    write(site, "_news/a.md", NEWS_ITEM)
+    write(site, "_news/b.md", NEWS_ITEM.replace("published: true", "published: false"))
+    result = import_paths([site], by=user)
+    assert result.counts["failed"] == 1 and result.counts["created"] == 1
+    assert "published: you may not publish items" in result.errors()[0]
+    assert list(Article.objects.values_list("path", flat=True)) == ["_news/b.md"]
+
+
+# --------------------------------------------------------------------------------------
+# The command line: summary last on stdout, exit statuses.
+# --------------------------------------------------------------------------------------
+def _manage(*args, db):
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "CI": "true"}
+    return subprocess.run([sys.executable, "manage.py", *map(str, args)], cwd=ROOT, env=env, capture_output=True, text=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_exit_statuses_and_summary_line(tmp_path):
+    db = tmp_path / "cli.sqlite3"
+    assert _manage("migrate", "-v0", db=db).returncode == 0
+    site = tmp_path / "site"
+    write(site, "_config.yml", "title: t\n")
+    write(site, "_news/a.md", NEWS_ITEM)
+    done = _manage("import_frontmatter", site, db=db)
+    assert done.returncode == 0
+    assert done.stdout.splitlines()[-1].startswith("created 1, updated 0, unchanged 0, conflicts 0, failed 0 (1 files in ")
+    write(site, "_news/b.md", "---\nquality: high\n---\n")
+    done = _manage("import_frontmatter", site, db=db)
+    assert done.returncode == 1
+    assert done.stdout.splitlines()[-1].startswith("created 0, updated 0, unchanged 1, conflicts 0, failed 1")
+    assert "_news/b.md:2: quality: expected an integer, got 'high'" in done.stderr
+    assert _manage("import_frontmatter", tmp_path / "missing", db=db).returncode == 2
+    assert _manage("import_frontmatter", db=db).returncode == 2
+    assert _manage("import_frontmatter", site, "--jobs", "0", db=db).returncode == 2
+    assert "\r" not in done.stderr  # no progress bar when not on a terminal
+
+
+def test_too_long_values_name_line_and_field(site):
+    write(site, "_news/a.md", NEWS_ITEM.replace("type: article", "type: " + "x" * 60))
+    write(site, "_news/b.md", NEWS_ITEM.replace("  - Widgets", "  - " + "w" * 201))
+    status, _, err = run("import_frontmatter", site)
+    assert status == 1
+    assert "_news/a.md:7: type: longer than 50 characters" in err
+    assert "_news/b.md:17: topics[0]: longer than 200 characters" in err
+    assert not Article.objects.exists()
+
+
+def test_a_failed_batch_does_not_leave_dangling_providers(site, monkeypatch):
+    """A database error in a bulk insert falls back to file-by-file; caches stay true."""
+    from articles import importer
+
+    write(site, "_news/a.md", NEWS_ITEM.replace("domain: example.com", "domain: a.example"))
+    write(site, "_news/b.md", NEWS_ITEM.replace("domain: example.com", "domain: b.example"))
+    real = importer.Importer._create_articles
+    calls = []
+
+    def flaky(self, batch):
+        calls.append(len(batch))
+        if len(batch) > 1:
+            real(self, batch)  # creates the providers, then the batch rolls back
+            raise importer.DatabaseError("simulated failure")
+        return real(self, batch)
+
+    monkeypatch.setattr(importer.Importer, "_create_articles", flaky)
+    status, out, err = run("import_frontmatter", site)
+    assert status == 0, err
+    assert calls == [2, 1, 1]
+    assert sorted(Article.objects.values_list("provider__domain", flat=True)) == ["a.example", "b.example"]

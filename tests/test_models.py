@@ -1,0 +1,80 @@
+"""The content model: identity, publication state, and the one decision service."""
+import pytest
+from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
+
+from articles.models import Article, Decision, validate_item_url
+from articles.services import article_default_path
+
+pytestmark = pytest.mark.django_db
+
+
+def make(path="_news/2024-01-01-a.md", **fields):
+    return Article.objects.create(path=path, title="A", **fields)
+
+
+def test_path_is_the_identity():
+    make()
+    with pytest.raises(IntegrityError):
+        make()
+
+
+def test_items_without_a_decision_are_public():
+    undecided = make("_learning/videos/a.md", published=None)
+    draft = make("_news/b.md", published=False)
+    live = make("_news/c.md", published=True)
+    assert undecided.is_published and live.is_published and not draft.is_published
+    assert set(Article.objects.published()) == {undecided, live}
+    assert list(Article.objects.drafts()) == [draft]
+    assert Article().published is False  # created in the CMS: a draft until an editor decides
+
+
+def test_publish_and_unpublish_go_through_the_service_and_are_recorded(django_user_model):
+    editor = django_user_model.objects.create_user("ed", password="x")
+    editor.user_permissions.add(Permission.objects.get(codename="publish_article"))
+    article = make(published=False)
+    decision = article.publish(by=editor, note="good one")
+    article.refresh_from_db()
+    assert article.published is True and article.decided_by == editor and article.decided_at
+    assert (decision.action, decision.by, decision.note) == (Decision.Action.PUBLISH, editor, "good one")
+    article.unpublish(by=editor)
+    article.refresh_from_db()
+    assert article.published is False
+    assert list(article.decisions.values_list("action", flat=True)) == ["unpublish", "publish"]
+
+
+def test_a_user_without_the_permission_cannot_decide(django_user_model):
+    contributor = django_user_model.objects.create_user("c", password="x")
+    contributor.user_permissions.add(Permission.objects.get(codename="change_article"))
+    article = make(published=False)
+    with pytest.raises(PermissionDenied):
+        article.publish(by=contributor)
+    article.refresh_from_db()
+    assert article.published is False and not article.decisions.exists()
+
+
+def test_the_system_may_decide():
+    article = make(published=False)
+    article.publish()
+    assert Article.objects.get().published is True
+
+
+def test_default_paths_for_items_created_in_the_cms():
+    make("_news/2024-05-06-hello.md")
+    import datetime as dt
+
+    when = dt.datetime(2024, 5, 6, tzinfo=dt.timezone.utc)
+    assert article_default_path(title="Hello", published_at=when) == "_news/2024-05-06-hello-2.md"
+    assert article_default_path(collection="samples", title="A sample!") == "_samples/a-sample.md"
+
+
+@pytest.mark.parametrize("url", ["https://example.com/a?b=c", "http://x.org", "/assets/logo.png"])
+def test_valid_urls(url):
+    validate_item_url(url)
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://x.org/f", "//evil.example/x", "/has space", "data:text/html,x"])
+def test_invalid_urls(url):
+    with pytest.raises(ValidationError):
+        validate_item_url(url)
