@@ -9,7 +9,7 @@ class NewsroomAdminSite(admin.AdminSite):
     index_template = "admin/newsroom_index.html"
 
     def index(self, request, extra_context=None):
-        from .selectors import desk_summary
+        from .desk_selectors import desk_summary
 
         context = dict(extra_context or {})
         if request.user.has_perm("articles.view_article"):

@@ -1,95 +1,190 @@
-"""Selectors: read-only queries the editors' desk shows (services write, these read)."""
-from datetime import timedelta
+"""Selectors: the read side of the public site (pages, API, feeds, sitemaps).
 
-from django.db.models import Avg, Case, CharField, Count, Q, Value, When
-from django.db.models.functions import TruncDate
+Everything here starts from ``Article.objects.published()``: an item an editor has not
+published (or has unpublished or rejected) is never returned. Each list selector loads
+a page of items and everything the page shows in a constant number of queries (the
+item rows with their provider joined, then one query per child table for the whole
+page), whatever the page size.
+"""
+from __future__ import annotations
+
+import datetime
+import hashlib
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import Count, F, Prefetch, Q
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
-from .models import Article, Decision, ScheduledPublication
+from .models import Article, ArticleImage, ArticleTopic, Provider, RelatedStory, Topic
 
-CHART_DAYS = 30
-STATES = (
-    ("published", "Published", "#2e7d32"),
-    ("rejected", "Not published", "#c62828"),
-    ("awaiting", "Awaiting review", "#f9a825"),
-)
-
-
-def awaiting_review():
-    """Items awaiting a decision: not public, never decided."""
-    return Article.objects.filter(published=False, decided_at__isnull=True)
+# Newest first; items without a date go last on every database; path breaks ties the
+# way the site's own generator did (its pages list equal dates/scores by path).
+ORDERINGS = {
+    "newest": (F("published_at").desc(nulls_last=True), "path"),
+    "oldest": (F("published_at").asc(nulls_last=True), "path"),
+    "hottest": (F("heat").desc(nulls_last=True), "path"),
+    "best": (F("quality").desc(nulls_last=True), F("published_at").desc(nulls_last=True), "path"),
+}
+DEFAULT_ORDERING = "newest"
 
 
-def desk_summary(*, now=None, top=5) -> dict:
-    """What the admin index shows: five aggregate queries, whatever the table size."""
-    now = timezone.localtime(now or timezone.now())
-    today = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    week = today - timedelta(days=today.weekday())
-    first_day = today - timedelta(days=CHART_DAYS - 1)
+def published_articles():
+    """Every item readers may see."""
+    return Article.objects.published()
 
-    by_collection = list(
-        awaiting_review().order_by().values("collection").annotate(n=Count("id")).order_by("-n", "collection")
+
+def with_page_data(queryset, *, body=True):
+    """Join the provider and prefetch what a list shows: images and topics, in order."""
+    queryset = queryset.select_related("provider").prefetch_related(
+        Prefetch("images", queryset=ArticleImage.objects.order_by("position")),
+        Prefetch(
+            "topic_links",
+            queryset=ArticleTopic.objects.select_related("topic").order_by("position"),
+        ),
     )
-    decisions = Decision.objects.filter(at__gte=min(week, today)).exclude(action=Decision.Action.QUEUE).aggregate(
-        today=Count("id", filter=Q(at__gte=today)), week=Count("id", filter=Q(at__gte=week)),
-    )
-    state = Case(
-        When(published=False, decided_at__isnull=True, then=Value("awaiting")),
-        When(published=False, then=Value("rejected")),
-        default=Value("published"),
-        output_field=CharField(),
-    )
-    per_day = (
-        Article.objects.filter(published_at__gte=first_day).order_by()
-        .annotate(day=TruncDate("published_at"), state=state).values("day", "state").annotate(n=Count("id"))
-    )
-    providers = list(
-        Article.objects.filter(provider__isnull=False).order_by()
-        .values("provider_id", "provider__domain", "provider__name")
-        .annotate(n=Count("id"), avg=Avg("quality"))
-    )
-    scheduled = list(ScheduledPublication.objects.select_related("article").order_by("publish_at")[:top])
-    return {
-        "awaiting_total": sum(row["n"] for row in by_collection),
-        "awaiting_by_collection": by_collection,
-        "decisions_today": decisions["today"] or 0,
-        "decisions_week": decisions["week"] or 0,
-        "chart": _chart(per_day, first_day.date()),
-        "top_by_volume": sorted(providers, key=lambda r: (-r["n"], r["provider__domain"]))[:top],
-        "top_by_quality": sorted(
-            (r for r in providers if r["avg"] is not None and r["n"] >= 3),
-            key=lambda r: (-r["avg"], -r["n"], r["provider__domain"]),
-        )[:top],
-        "scheduled": scheduled,
-        "today": today,
-    }
+    if not body:
+        queryset = queryset.defer("body", "source_text", "secured")
+    else:
+        queryset = queryset.defer("source_text", "secured")
+    return queryset
 
 
-def _chart(rows, first_day, width=620, height=160):
-    """Stacked bars, one a day, as ready-to-draw rectangles (inline SVG, no script)."""
-    days = [first_day + timedelta(days=i) for i in range(CHART_DAYS)]
-    counts = {day: {key: 0 for key, _label, _colour in STATES} for day in days}
-    for row in rows:
-        day = row["day"]
-        if day in counts:
-            counts[day][row["state"]] += row["n"]
-    peak = max((sum(c.values()) for c in counts.values()), default=0)
-    slot = width / CHART_DAYS
-    bars = []
-    for i, day in enumerate(days):
-        y = height
-        rects = []
-        for key, label, colour in STATES:
-            n = counts[day][key]
-            if not n:
-                continue
-            h = height * n / peak
-            y -= h
-            rects.append({"x": round(i * slot + 1, 1), "y": round(y, 1), "w": round(slot - 2, 1), "h": round(h, 1),
-                          "colour": colour, "title": f"{day:%d %b}: {n} {label.lower()}"})
-        bars.append({"day": day, "rects": rects, "counts": counts[day], "total": sum(counts[day].values())})
-    return {
-        "bars": bars, "peak": peak, "width": width, "height": height, "total": sum(b["total"] for b in bars),
-        "legend": [{"key": k, "label": l, "colour": c} for k, l, c in STATES],
-        "first": days[0], "last": days[-1],
-    }
+def ordered(queryset, ordering: str | None = None):
+    return queryset.order_by(*ORDERINGS.get(ordering or DEFAULT_ORDERING, ORDERINGS[DEFAULT_ORDERING]))
+
+
+def article_detail(*, pk: int) -> Article:
+    """One published item with everything its page shows; ``Article.DoesNotExist`` for
+    drafts and unknown ids."""
+    queryset = with_page_data(published_articles()).prefetch_related(
+        Prefetch(
+            "related_stories",
+            queryset=RelatedStory.objects.order_by("position").select_related("target"),
+        ),
+    )
+    return queryset.get(pk=pk)
+
+
+def hottest_articles(*, limit: int = 4, collection: str | None = "news", candidates: int = 50):
+    """The hottest of the latest items (highlighted on the home page).
+
+    Heat is a score of the moment, so "hottest" means among the ``candidates`` newest
+    items, not of all time.
+    """
+    recent = published_articles()
+    if collection:
+        recent = recent.filter(collection=collection)
+    recent_ids = ordered(recent).values("pk")[:candidates]
+    # Materialize the ids: MySQL/SQLite cannot LIMIT inside IN (subquery) portably.
+    ids = list(recent_ids.values_list("pk", flat=True))
+    queryset = published_articles().filter(pk__in=ids, heat__gte=0)
+    return list(with_page_data(queryset, body=False).order_by(F("heat").desc(nulls_last=True), "path")[:limit])
+
+
+def topic_tree():
+    """All topics, each with ``children`` (a list) and ``item_count`` (published items
+    tagged with it); returns the roots. Two queries."""
+    counts = dict(
+        ArticleTopic.objects.filter(article__in=published_articles())
+        .values_list("topic_id")
+        .annotate(n=Count("article_id", distinct=True))
+        .values_list("topic_id", "n")
+    )
+    topics = list(Topic.objects.order_by("name"))
+    by_pk = {t.pk: t for t in topics}
+    roots = []
+    for topic in topics:
+        topic.children_list = []
+        topic.item_count = counts.get(topic.pk, 0)
+    for topic in topics:
+        parent = by_pk.get(topic.parent_id)
+        (parent.children_list if parent else roots).append(topic)
+    return roots
+
+
+def topic_by_id(topic_id: str) -> Topic:
+    return Topic.objects.select_related("parent").get(topic_id=topic_id)
+
+
+def topic_filter(topic: Topic) -> Q:
+    """Items tagged with the topic or any topic below it."""
+    ids = topic.descendant_ids()
+    return Q(pk__in=ArticleTopic.objects.filter(topic_id__in=ids).values("article_id"))
+
+
+def provider_list():
+    """Providers with at least one published item, with their item counts."""
+    return (
+        Provider.objects.filter(articles__in=published_articles())
+        .annotate(item_count=Count("articles"))
+        .order_by("name", "domain")
+    )
+
+
+def provider_by_domain(domain: str) -> Provider:
+    return Provider.objects.get(domain=domain)
+
+
+def collections():
+    """The collections that have published items, with counts, largest first."""
+    return list(
+        published_articles().values_list("collection").annotate(n=Count("id")).order_by("-n", "collection")
+        .values_list("collection", "n")
+    )
+
+
+@dataclass(frozen=True)
+class ContentStamp:
+    """A cheap fingerprint of everything the public site shows.
+
+    The latest change and the row count of items, providers and topics: any edit, import,
+    publish or unpublish moves ``modified_at`` (the services set it), and a deletion
+    changes a count. One query.
+    """
+
+    last_modified: object
+    token: str
+
+
+def content_stamp() -> ContentStamp:
+    tables = [Article._meta.db_table, Provider._meta.db_table, Topic._meta.db_table]
+    qn = connection.ops.quote_name
+    parts = ", ".join(
+        f"(SELECT MAX({qn('modified_at')}) FROM {qn(t)}), (SELECT COUNT(*) FROM {qn(t)})" for t in tables
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {parts}")
+        row = cursor.fetchone()
+    latest = []
+    for value in row[0::2]:
+        if isinstance(value, str):  # SQLite answers a raw MAX() with text
+            value = parse_datetime(value)
+        if value is not None and timezone.is_naive(value):
+            value = timezone.make_aware(value, datetime.timezone.utc)
+        if value is not None:
+            latest.append(value)
+    token = hashlib.sha1(repr(row).encode()).hexdigest()[:20]
+    return ContentStamp(last_modified=max(latest) if latest else None, token=token)
+
+
+def feed_items(queryset, *, limit: int):
+    """The newest ``limit`` items of ``queryset`` with what a feed entry shows."""
+    queryset = queryset.select_related("provider").prefetch_related(
+        Prefetch("topic_links", queryset=ArticleTopic.objects.select_related("topic").order_by("position")),
+    ).defer("body", "source_text", "secured", "featured_content")
+    return list(ordered(queryset)[:limit])
+
+
+def sitemap_articles():
+    return published_articles().only("id", "modified_at").order_by("id")
+
+
+def recent_news(*, since):
+    """Published news items since ``since`` (the news sitemap: the last two days)."""
+    return (
+        published_articles().filter(collection="news", published_at__gte=since)
+        .only("id", "title", "name", "path", "published_at", "modified_at")
+        .order_by(F("published_at").desc())
+    )

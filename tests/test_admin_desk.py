@@ -4,7 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from articles.selectors import desk_summary
+from articles.desk_selectors import desk_summary
 
 from .desk import PASSWORD, make_items, user_in
 

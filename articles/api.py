@@ -1,0 +1,186 @@
+"""The public JSON API, compatible with the one the site itself published.
+
+``/api/<collection>/index.json``, ``/api/<collection>/page/<n>/index.json``,
+``/api/<collection>/<topic-id>/index.json`` and ``.../<topic-id>/page/<n>/index.json``
+answer ``{"page": n, "value": [items], "nextPage": n + 1 or null}``: 25 items a page,
+newest first, published items only, each item with every key of the site's format
+(``null`` where the item has no value), in the site's key order.
+
+They also take the query parameters of ``filters.ArticleFilter`` and ``page_size``
+(1 to ``MAX_PAGE_SIZE``). An unknown parameter or a bad value is answered
+``400 {"error": ..., "errors": {parameter: [messages]}}``.
+"""
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.conf import settings
+from django.http import JsonResponse
+
+from . import selectors
+from .filters import ArticleFilter
+from .http import public
+
+PAGE_SIZE = 25
+MAX_PAGE_SIZE = 100
+UTC = datetime.timezone.utc
+
+# Item keys, in the order of the site's own pages.
+ITEM_KEYS = [
+    "path", "title", "excerpt", "sourceUrl", "webUrl", "originalUrl", "featuredContent",
+    "highlight", "heat", "tags", "images", "content", "type", "ampWebUrl", "cdnAmpWebUrl",
+    "publishedDateTime", "updatedDateTime", "provider", "locale", "categories", "topics",
+]
+# Keys of the file that the item shape shows elsewhere or never (editorial, internal).
+HIDDEN_EXTRA = {"published", "secured", "quality", "related", "name", "category"}
+
+
+class PageSizeForm(forms.Form):
+    page_size = forms.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_SIZE)
+
+
+def json_datetime(value):
+    if value is None:
+        return None
+    text = value.astimezone(UTC).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def image_json(image) -> dict:
+    """An image in the site's shape, from an ArticleImage or a logo rendition (dict)."""
+    if isinstance(image, dict):
+        data = dict(image)
+        out = {
+            "url": data.pop("url", None),
+            "width": data.pop("width", None),
+            "height": data.pop("height", None),
+            "title": data.pop("title", None),
+            "attribution": data.pop("attribution", None),
+            "isCached": bool(data.pop("isCached", False)),
+        }
+        return out
+    extra = image.extra or {}
+    return {
+        "url": image.url,
+        "width": image.width,
+        "height": image.height,
+        "title": image.title,
+        "attribution": extra.get("attribution"),
+        "isCached": bool(image.is_cached),
+    }
+
+
+def provider_json(article) -> dict | None:
+    provider = article.provider
+    domain = provider.domain if provider is not None else None
+    extra = article.provider_extra or {}
+    if article.provider_name is None and domain is None and not extra:
+        return None
+    logos = article.provider_images
+    if logos is None and provider is not None:
+        logos = provider.images
+    return {
+        "name": article.provider_name if article.provider_name is not None else (provider.name if provider else None),
+        "domain": domain,
+        "images": [image_json(logo) for logo in logos] if logos else None,
+        "publishers": extra.get("publishers"),
+        "authors": article.provider_authors,
+    }
+
+
+def item_json(article) -> dict:
+    """One item in the site's API shape; every key present."""
+    extra = article.extra or {}
+    topics = [link.label or link.topic.name for link in article.topic_links.all()]
+    images = [image_json(image) for image in article.images.all()]
+    item = {
+        "path": article.path,
+        "title": article.title if article.title is not None else article.name,
+        "excerpt": article.excerpt,
+        "sourceUrl": extra.get("sourceUrl"),
+        "webUrl": article.web_url,
+        "originalUrl": article.original_url,
+        "featuredContent": article.featured_content,
+        "highlight": extra.get("highlight"),
+        "heat": article.heat,
+        "tags": extra.get("tags"),
+        "images": images or None,
+        "content": (article.body or "").strip(),
+        "type": article.type,
+        "ampWebUrl": article.amp_web_url,
+        "cdnAmpWebUrl": article.cdn_amp_web_url,
+        "publishedDateTime": json_datetime(article.published_at),
+        "updatedDateTime": json_datetime(article.source_updated_at),
+        "provider": provider_json(article),
+        "locale": extra.get("locale") or settings.NEWSROOM.get("LOCALE", "en-us"),
+        "categories": [article.category] if article.category else None,
+        "topics": topics or None,
+    }
+    # Collection-specific keys (price, length, ratings, levels, items, ...) follow.
+    for key, value in extra.items():
+        if key not in item and key not in HIDDEN_EXTRA:
+            item[key] = value
+    return item
+
+
+def error(status, message, errors=None):
+    body = {"error": message}
+    if errors is not None:
+        body["errors"] = errors
+    return JsonResponse(body, status=status)
+
+
+def form_errors(form) -> dict:
+    return {name: [e["message"] for e in errs] for name, errs in form.errors.get_json_data().items()}
+
+
+def allowed_parameters():
+    return (set(ArticleFilter.base_filters) - {"collection"}) | {"page_size"}
+
+
+def page_of(request, *, collection, page=1, topic_id=None):
+    """Build one page of the API (``(status, body)``); used by the view and the tests."""
+    unknown = sorted(set(request.GET) - allowed_parameters())
+    if unknown:
+        return error(
+            400, f"unknown parameter: {', '.join(unknown)}",
+            {name: ["Unknown parameter."] for name in unknown},
+        )
+    size_form = PageSizeForm(request.GET)
+    if not size_form.is_valid():
+        return error(400, "invalid parameter: page_size", form_errors(size_form))
+    page_size = size_form.cleaned_data["page_size"] or PAGE_SIZE
+    base = selectors.published_articles().filter(collection=collection)
+    if not base.exists():
+        return error(404, f"no published items in collection {collection!r}")
+    if topic_id is not None:
+        try:
+            topic = selectors.topic_by_id(topic_id)
+        except selectors.Topic.DoesNotExist:
+            return error(404, f"no topic {topic_id!r}")
+        base = base.filter(selectors.topic_filter(topic))
+    filterset = ArticleFilter(request.GET, queryset=base)
+    if not filterset.is_valid():
+        errors = form_errors(filterset.form)
+        return error(400, f"invalid parameter: {', '.join(sorted(errors))}", errors)
+    start = (page - 1) * page_size
+    rows = list(selectors.with_page_data(filterset.ordered_qs)[start:start + page_size + 1])
+    if page > 1 and not rows:
+        return error(404, f"page {page} is past the last page")
+    has_next = len(rows) > page_size
+    return JsonResponse(
+        {
+            "page": page,
+            "value": [item_json(article) for article in rows[:page_size]],
+            "nextPage": page + 1 if has_next else None,
+        },
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@public
+def collection_index(request, collection, page=1, topic_id=None):
+    if page < 1:
+        return error(404, "pages start at 1")
+    return page_of(request, collection=collection, page=page, topic_id=topic_id)

@@ -1,0 +1,59 @@
+"""HTTP caching for the public site: validators and Cache-Control.
+
+Every public response carries an ``ETag`` and a ``Last-Modified`` derived from
+``selectors.content_stamp()`` (one cheap query), so a client or a proxy that asks again
+with ``If-None-Match`` / ``If-Modified-Since`` gets a ``304 Not Modified`` without the
+page being built. ``Cache-Control: public, max-age=0, must-revalidate`` lets caches keep
+the page but makes them ask every time, so a publish or an unpublish is visible on the
+very next request.
+"""
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import time
+
+from django.conf import settings
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import condition
+
+from . import selectors
+
+# Part of every ETag: a new release (templates, serializers) must not be answered 304
+# from validators made by the previous one.
+RELEASE = os.environ.get("NEWSROOM_RELEASE") or str(int(time.time()))
+
+
+def _stamp(request):
+    stamp = getattr(request, "_newsroom_stamp", None)
+    if stamp is None:
+        stamp = request._newsroom_stamp = selectors.content_stamp()
+    return stamp
+
+
+def _etag(request, *args, **kwargs):
+    stamp = _stamp(request)
+    key = f"{RELEASE}:{stamp.token}:{request.get_full_path()}"
+    return hashlib.sha1(key.encode()).hexdigest()[:32]
+
+
+def _last_modified(request, *args, **kwargs):
+    return _stamp(request).last_modified
+
+
+def public(view):
+    """Conditional GET (ETag + Last-Modified -> 304) and Cache-Control for a public view."""
+    conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(view)
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = conditional(request, *args, **kwargs)
+        if response.status_code in (200, 304):
+            patch_cache_control(
+                response, public=True, max_age=settings.NEWSROOM.get("PUBLIC_MAX_AGE", 0), must_revalidate=True
+            )
+            patch_vary_headers(response, ["Accept-Encoding"])
+        return response
+
+    return wrapper

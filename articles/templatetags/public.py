@@ -1,0 +1,106 @@
+"""Template helpers for the public pages: safe URLs, sanitized HTML, pagination links."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import nh3
+from django import template
+from django.utils.html import escape, linebreaks
+from django.utils.safestring import mark_safe
+
+register = template.Library()
+
+# What an item body may keep (nh3's defaults minus nothing dangerous; no scripts, styles,
+# event handlers or javascript: URLs survive nh3 whatever we allow here).
+BODY_TAGS = nh3.ALLOWED_TAGS | {"figure", "figcaption", "picture", "source"}
+EMBED_HOSTS = {
+    "www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "player.vimeo.com",
+    "channel9.msdn.com", "learn.microsoft.com", "docs.microsoft.com", "www.microsoft.com",
+}
+HTML_LIKE = re.compile(r"<[a-zA-Z/!]")
+
+
+@register.filter
+def safe_url(value):
+    """The URL if it is http(s) or site-relative, else an empty string."""
+    if not value or not isinstance(value, str):
+        return ""
+    value = value.strip()
+    if value.startswith("/") and not value.startswith("//"):
+        return value
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        return value
+    return ""
+
+
+def _clean(html: str, **kwargs) -> str:
+    return nh3.clean(
+        html,
+        url_schemes={"http", "https", "mailto"},
+        link_rel="noopener noreferrer nofollow",
+        **kwargs,
+    )
+
+
+@register.filter
+def sanitize_body(value):
+    """An item's body as safe HTML: HTML is sanitized with nh3; plain text is escaped and
+    split into paragraphs."""
+    if not value or not value.strip():
+        return ""
+    if HTML_LIKE.search(value):
+        return mark_safe(_clean(value, tags=BODY_TAGS))
+    return mark_safe(linebreaks(escape(value.strip())))
+
+
+def _embed_attribute(element, attribute, value):
+    if element == "iframe" and attribute == "src":
+        return value if urlsplit(value).hostname in EMBED_HOSTS and value.startswith("https://") else None
+    return value
+
+
+@register.filter
+def sanitize_embed(value):
+    """A featured embed (``featuredContent``): only an https iframe from a known video host
+    survives, with its size; everything else is dropped."""
+    if not value:
+        return ""
+    html = _clean(
+        value,
+        tags={"iframe"},
+        attributes={"iframe": {"src", "width", "height", "title", "allowfullscreen"}},
+        attribute_filter=_embed_attribute,
+        set_tag_attribute_values={"iframe": {
+            "loading": "lazy", "sandbox": "allow-scripts allow-same-origin allow-presentation",
+            "referrerpolicy": "strict-origin-when-cross-origin",
+        }},
+    )
+    if "<iframe" not in html or "src=" not in html:
+        return ""
+    return mark_safe(html)
+
+
+@register.simple_tag
+def page_url(query, number):
+    """``?<current filters>&page=N``."""
+    prefix = f"{query}&" if query else ""
+    return f"?{prefix}page={number}"
+
+
+@register.filter
+def logo(images):
+    """The smallest logo rendition (a dict with url/width/height) of a list, or None."""
+    usable = [i for i in images or () if isinstance(i, dict) and safe_url(i.get("url"))]
+    if not usable:
+        return None
+    return min(usable, key=lambda i: (i.get("width") or 10_000))
+
+
+@register.filter
+def topic_labels(article):
+    return [(link.topic, link.label or link.topic.name) for link in article.topic_links.all()]
