@@ -16,6 +16,7 @@ import time
 
 from django.conf import settings
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import http_date
 from django.views.decorators.http import condition
 
 from . import selectors
@@ -50,6 +51,9 @@ def public(view):
     def wrapper(request, *args, **kwargs):
         response = conditional(request, *args, **kwargs)
         if response.status_code in (200, 304):
+            last_modified = _last_modified(request)
+            if last_modified is not None:  # ours, not a view's own (feeds set one)
+                response["Last-Modified"] = http_date(last_modified.timestamp())
             patch_cache_control(
                 response, public=True, max_age=settings.NEWSROOM.get("PUBLIC_MAX_AGE", 0), must_revalidate=True
             )

@@ -101,6 +101,7 @@ def test_topic_tree_and_topic_pages(client):
     child_html = page(client, "/topics/canvas-apps/")
     assert "Canvas news" in child_html and "General news" not in child_html
     assert 'href="/feeds/topics/canvas-apps.rss"' in child_html
+    assert 'id="id_topic"' not in child_html and 'id="id_provider"' in child_html  # the page is the topic
 
 
 def test_provider_pages(client):
@@ -133,6 +134,8 @@ def test_pages_link_their_feeds_and_stylesheet(client):
     assert '/static/articles/site.css' in html
     assert "cdn" not in html.lower().replace("cdnampweburl", "")
     assert '<html lang="en">' in html and 'name="viewport"' in html
+    for name in ("collection", "type", "topic", "provider", "since", "until", "min_quality", "min_heat", "q", "sort"):
+        assert f'id="id_{name}"' in html and f'for="id_{name}"' in html  # every filter, labelled
 
 
 @pytest.mark.parametrize("url", ["/", "/?topic=power-apps", "/topics/power-apps/", "/providers/example.com/", "/search/?q=item"])

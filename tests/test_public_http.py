@@ -1,0 +1,84 @@
+"""HTTP behaviour of the public site: validators, 304s, Cache-Control, no stale pages."""
+import pytest
+
+from articles.models import Article
+from tests import public_data as data
+
+pytestmark = pytest.mark.django_db
+
+URLS = ["/", "/api/news/index.json", "/feeds/latest.rss", "/sitemap.xml", "/topics/", "/providers/"]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_validators_and_cache_control(client, url):
+    data.article(1)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["ETag"].startswith('"') and response["Last-Modified"].endswith("GMT")
+    cache_control = {part.strip() for part in response["Cache-Control"].split(",")}
+    assert {"public", "max-age=0", "must-revalidate"} <= cache_control
+    again = client.get(url, HTTP_IF_NONE_MATCH=response["ETag"])
+    assert again.status_code == 304 and again.content == b""
+    assert again["ETag"] == response["ETag"]
+    since = client.get(url, HTTP_IF_MODIFIED_SINCE=response["Last-Modified"])
+    assert since.status_code == 304
+
+
+def test_item_page_is_conditional_too(client):
+    item = data.article(1)
+    response = client.get(item.get_absolute_url())
+    assert client.get(item.get_absolute_url(), HTTP_IF_NONE_MATCH=response["ETag"]).status_code == 304
+
+
+def test_each_url_has_its_own_etag(client):
+    data.article(1)
+    assert client.get("/").get("ETag") != client.get("/?page=1").get("ETag")
+
+
+def test_304_costs_one_query(client, django_assert_num_queries):
+    data.article(1)
+    etag = client.get("/api/news/index.json")["ETag"]
+    with django_assert_num_queries(1):
+        assert client.get("/api/news/index.json", HTTP_IF_NONE_MATCH=etag).status_code == 304
+
+
+def test_unpublish_and_publish_are_visible_on_the_next_request(client):
+    item = data.article(1, title="Breaking")
+    first = client.get("/api/news/index.json")
+    page = client.get(item.get_absolute_url())
+    home = client.get("/")
+    assert "Breaking" in home.content.decode()
+
+    item.unpublish()
+    response = client.get("/api/news/index.json", HTTP_IF_NONE_MATCH=first["ETag"])
+    assert response.status_code == 404  # nothing published in news any more
+    assert client.get(item.get_absolute_url(), HTTP_IF_NONE_MATCH=page["ETag"]).status_code == 404
+    home_now = client.get("/", HTTP_IF_NONE_MATCH=home["ETag"])
+    assert home_now.status_code == 200 and "Breaking" not in home_now.content.decode()
+
+    data.article(2, title="Another")
+    before = client.get("/api/news/index.json")
+    item.publish()
+    after = client.get("/api/news/index.json", HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert [i["title"] for i in after.json()["value"]] == ["Another", "Breaking"]
+
+
+def test_edits_and_deletions_change_the_validators(client):
+    item = data.article(1, title="Old title")
+    other = data.article(2)
+    etag = client.get("/")["ETag"]
+    item.title = "New title"
+    item.save()
+    response = client.get("/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and "New title" in response.content.decode()
+    etag = response["ETag"]
+    Article.objects.filter(pk=other.pk).delete()  # a delete moves no modified_at
+    response = client.get("/", HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 200 and other.get_absolute_url() not in response.content.decode()
+
+
+def test_errors_are_not_cached_as_public(client):
+    response = client.get("/items/424242/")
+    assert response.status_code == 404
+    assert "public" not in response.get("Cache-Control", "")
