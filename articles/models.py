@@ -232,6 +232,13 @@ class Article(SourceRecord):
         indexes = [
             models.Index(fields=["collection", "-published_at"], name="article_coll_date"),
             models.Index(fields=["-quality", "-heat", "-published_at"], name="article_best_first"),
+            # The review queue: items awaiting a decision, best first.
+            models.Index(
+                fields=["-quality", "-heat", "-published_at", "-id"],
+                name="article_queue",
+                condition=Q(published=False, decided_at__isnull=True),
+            ),
+            models.Index(fields=["decided_by", "-decided_at"], name="article_decided"),
         ]
 
     def __str__(self):
@@ -252,6 +259,10 @@ class Article(SourceRecord):
 
     def get_absolute_url(self):
         return reverse("articles:article", args=[self.pk])
+
+    @property
+    def awaiting_decision(self):
+        return self.published is False and self.decided_at is None
 
     def publish(self, by=None, note=""):
         from . import services
@@ -340,6 +351,8 @@ class Decision(models.Model):
         PUBLISH = "publish", "Published"
         REJECT = "reject", "Rejected"
         UNPUBLISH = "unpublish", "Unpublished"
+        SCHEDULE = "schedule", "Scheduled"
+        QUEUE = "queue", "Queued for review"
 
     class Source(models.TextChoices):
         EDITOR = "editor", "Editor"
@@ -361,3 +374,99 @@ class Decision(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} {self.article_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ReviewItem(Article):
+    """The review queue: the same items, seen as editors triage them."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "review item"
+        verbose_name_plural = "review queue"
+
+
+class TriageRuleQuerySet(models.QuerySet):
+    def enabled(self):
+        return self.filter(enabled=True)
+
+
+class TriageRule(models.Model):
+    """Decide newly imported items by their quality: publish at or above the threshold,
+    queue for review below. The most specific enabled rule applies (provider, then
+    topic, then collection, then a rule for everything)."""
+
+    name = models.CharField(max_length=200)
+    enabled = models.BooleanField(default=False, help_text="Rules are off until an editor turns them on.")
+    threshold = models.IntegerField(help_text="Items with quality at or above this are published; below, queued.")
+    collection = models.CharField(max_length=100, blank=True, default="", help_text="Empty: any collection.")
+    topic = models.ForeignKey(Topic, null=True, blank=True, on_delete=models.CASCADE, related_name="triage_rules")
+    provider = models.ForeignKey(Provider, null=True, blank=True, on_delete=models.CASCADE, related_name="triage_rules")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    objects = TriageRuleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-enabled", "name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def specificity(self):
+        return (self.provider_id is not None, self.topic_id is not None, bool(self.collection))
+
+    def scope(self):
+        parts = []
+        if self.collection:
+            parts.append(f"collection {self.collection}")
+        if self.topic_id:
+            parts.append(f"topic {self.topic}")
+        if self.provider_id:
+            parts.append(f"provider {self.provider}")
+        return ", ".join(parts) or "every item"
+
+
+class ScheduledPublication(models.Model):
+    """An item an editor decided to publish at a future time (``publish_scheduled``)."""
+
+    article = models.OneToOneField(Article, on_delete=models.CASCADE, related_name="schedule")
+    publish_at = models.DateTimeField(db_index=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["publish_at"]
+
+    def __str__(self):
+        return f"{self.article} at {self.publish_at:%Y-%m-%d %H:%M}"
+
+
+class ArticleChange(models.Model):
+    """One entry of an item's history: who changed which fields, from what to what."""
+
+    class Source(models.TextChoices):
+        ADMIN = "admin", "Admin"
+        IMPORT = "import", "Import"
+        DECISION = "decision", "Decision"
+        RULE = "rule", "Triage rule"
+        SCHEDULE = "schedule", "Schedule"
+        SERVICE = "service", "Service"
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(default=timezone.now)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    source = models.CharField(max_length=20, choices=Source.choices)
+    summary = models.CharField(max_length=300, blank=True, default="")
+    changes = OrderedJSONField(default=dict, blank=True, help_text="{field: [old, new]}")
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["article", "-at"], name="change_article_at")]
+
+    def __str__(self):
+        return f"{self.get_source_display()} change of {self.article_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -11,3 +11,11 @@ article_imported = Signal()
 # Sent once per import run, after everything was written (not on a dry run).
 # kwargs: created_ids (list of Article pks the run created), updated_ids, by (User or None).
 import_finished = Signal()
+
+# Sent after an editorial action (publish, reject, unpublish, schedule, queue) was
+# applied, outside its transaction. kwargs: article, decision (Decision), by (User or None).
+article_decided = Signal()
+
+# Sent after providers were merged. kwargs: provider (the one kept), merged (list of the
+# domains merged into it), by.
+providers_merged = Signal()

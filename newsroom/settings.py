@@ -47,7 +47,7 @@ ALLOWED_HOSTS = env_list(
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "articles.apps.NewsroomAdminConfig",  # django.contrib.admin with the editors' desk
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

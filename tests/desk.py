@@ -1,0 +1,32 @@
+"""Helpers for the editors' desk tests: users in the real groups, items in bulk."""
+from datetime import timedelta
+
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from articles.models import Article, ArticleTopic, Provider, Topic
+
+PASSWORD = "a-long-test-password"
+
+
+def user_in(django_user_model, group, username=None):
+    user = django_user_model.objects.create_user(username or group.lower(), password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name=group))
+    return django_user_model.objects.get(pk=user.pk)  # fresh permission cache
+
+
+def make_items(n, *, start=0, published=False, provider=None, topic=None, **fields):
+    provider = provider or Provider.objects.get_or_create(domain="example.com", defaults={"name": "Example"})[0]
+    topic = topic or Topic.objects.get_or_create(topic_id="widgets", defaults={"name": "Widgets"})[0]
+    now = timezone.now().replace(microsecond=0)
+    items = [
+        Article(path=f"_news/2024-01-01-item-{start + i}.md", collection="news", title=f"Item {start + i}",
+                quality=fields.get("quality", (start + i) % 150), heat=fields.get("heat", i % 7), type="article",
+                published=published, provider=provider, web_url=f"https://example.com/{start + i}",
+                published_at=now - timedelta(hours=start + i))
+        for i in range(n)
+    ]
+    Article.objects.bulk_create(items)
+    created = list(Article.objects.filter(path__in=[a.path for a in items]))
+    ArticleTopic.objects.bulk_create(ArticleTopic(article=a, topic=topic, position=0) for a in created)
+    return created

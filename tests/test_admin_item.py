@@ -1,0 +1,150 @@
+"""The item page: fields, decisions from the form, stale forms, history."""
+import pytest
+from django.urls import reverse
+
+from articles.models import Article, ArticleChange
+
+from .desk import PASSWORD, make_items, user_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor(django_user_model):
+    return user_in(django_user_model, "Editor")
+
+
+@pytest.fixture
+def contributor(django_user_model):
+    return user_in(django_user_model, "Contributor")
+
+
+def form_data(response):
+    """The change form's initial data as a browser would post it back."""
+    form = response.context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if value is None:
+            continue
+        if hasattr(field.widget, "decompress"):
+            if value and not isinstance(value, list):
+                from django.utils import timezone
+
+                value = timezone.localtime(value)
+                data[f"{name}_0"], data[f"{name}_1"] = value.strftime("%Y-%m-%d"), value.strftime("%H:%M:%S")
+            continue
+        data[name] = value if not isinstance(value, bool) else ("on" if value else "")
+    for formset in response.context["inline_admin_formsets"]:
+        fs = formset.formset
+        mgmt = fs.management_form
+        for name in mgmt.fields:
+            data[f"{fs.prefix}-{name}"] = mgmt[name].value()
+        for i, f in enumerate(fs.forms):
+            for name in f.fields:
+                value = f[name].value()
+                if value is not None and not isinstance(value, bool):
+                    data[f"{fs.prefix}-{i}-{name}"] = value
+                elif value is True:
+                    data[f"{fs.prefix}-{i}-{name}"] = "on"
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def change_url(item):
+    return reverse("admin:articles_article_change", args=[item.pk])
+
+
+def test_item_page_groups_fields_and_keeps_secured(client, editor):
+    item = make_items(1)[0]
+    Article.objects.filter(pk=item.pk).update(secured="abc;def", body="<p>Hi<script>alert(1)</script></p>",
+                                              extra={"price": 3, "levels": ["beginner"]})
+    client.login(username=editor.username, password=PASSWORD)
+    response = client.get(change_url(item))
+    html = response.content.decode()
+    for heading in ("Source and URLs", "Scores", "Provider", "Other keys of the file", "Suggested related stories",
+                    "Images (in order)", "Related stories", "Topics (in order)"):
+        assert heading in html
+    assert "abc;def" in html and 'name="secured"' not in html
+    assert "<script>alert(1)</script>" not in html.split('name="body"')[0].split("Body as readers see it")[-1]
+    data = form_data(response)
+    data["title"] = "New title"
+    data["secured"] = "forged"
+    response = client.post(change_url(item), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
+    item.refresh_from_db()
+    assert item.title == "New title" and item.secured == "abc;def" and item.extra == {"price": 3, "levels": ["beginner"]}
+    change = item.changes.get()
+    assert change.changes == {"title": ["Item 0", "New title"]} and change.by == editor and change.source == "admin"
+
+
+def test_stale_form_is_refused_with_what_changed(client, editor, django_user_model):
+    item = make_items(1)[0]
+    client.login(username=editor.username, password=PASSWORD)
+    stale = form_data(client.get(change_url(item)))
+    # A second editor saves first.
+    other = user_in(django_user_model, "Editor", "second")
+    from django.test import Client
+
+    second = Client()
+    second.login(username="second", password=PASSWORD)
+    fresh = form_data(second.get(change_url(item)))
+    fresh["title"] = "Second editor's title"
+    assert second.post(change_url(item), fresh).status_code == 302
+    stale["title"] = "First editor's title"
+    response = client.post(change_url(item), stale)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Someone else saved this item" in html and "second" in html and "Second editor&#x27;s title" in html
+    item.refresh_from_db()
+    assert item.title == "Second editor's title"
+    assert other.pk
+
+
+def test_editor_decides_from_the_form_contributor_cannot(client, editor, contributor):
+    item = make_items(1)[0]
+    client.login(username=contributor.username, password=PASSWORD)
+    response = client.get(change_url(item))
+    assert 'name="decision"' not in response.content.decode()
+    data = form_data(response)
+    data.update(decision="publish", published="on", title="Edited by a contributor")
+    assert client.post(change_url(item), data).status_code == 302
+    item.refresh_from_db()
+    assert item.title == "Edited by a contributor" and item.published is False and not item.decisions.exists()
+    client.login(username=editor.username, password=PASSWORD)
+    data = form_data(client.get(change_url(item)))
+    data.update(decision="reject", decision_note="duplicate")
+    assert client.post(change_url(item), data).status_code == 302
+    item.refresh_from_db()
+    assert item.decided_by == editor and item.decisions.get().note == "duplicate"
+
+
+def test_contributor_creates_an_item_that_awaits_review(client, contributor):
+    client.login(username=contributor.username, password=PASSWORD)
+    response = client.get(reverse("admin:articles_article_add"))
+    data = form_data(response)
+    data.update(title="Fresh from the desk", collection="news", published_at_0="2024-05-01", published_at_1="10:00:00",
+                web_url="https://example.org/fresh")
+    data.pop("published_at", None)
+    response = client.post(reverse("admin:articles_article_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    item = Article.objects.get(title="Fresh from the desk")
+    assert item.path == "_news/2024-05-01-fresh-from-the-desk.md" and item.awaiting_decision
+
+
+def test_history_view_shows_field_level_changes(client, editor):
+    item = make_items(1)[0]
+    item.publish(by=editor, note="go")
+    client.login(username=editor.username, password=PASSWORD)
+    html = client.get(reverse("admin:articles_article_history", args=[item.pk])).content.decode()
+    assert "change-history" in html and "published" in html and "False" in html and "True" in html and "go" in html
+    assert ArticleChange.objects.filter(article=item).count() == 1
+
+
+def test_link_a_suggestion_in_one_click(client, editor):
+    a, b = make_items(2)
+    client.login(username=editor.username, password=PASSWORD)
+    html = client.get(change_url(a)).content.decode()
+    assert f'name="target" value="{b.pk}"' in html
+    response = client.post(reverse("admin:articles_article_link", args=[a.pk]), {"target": b.pk})
+    assert response.status_code == 302
+    assert a.related_stories.get().target == b
