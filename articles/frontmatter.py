@@ -237,20 +237,32 @@ def split(path: str, text: str, kind: str) -> Source:
         ylines = [ln[:-1] if ln.endswith("\r") else ln for ln in (lines[:-1] if trailing else lines)]
         end_nl = newline if trailing else ""
         return Source(path, text, kind, bom, newline, [], ylines, end_nl, "", 1)
-    pieces = content.split("\n")
-    close = None
-    for i in range(1, len(pieces)):
-        if pieces[i].rstrip("\r") == "---":
-            close = i
+    # The closing line is the first line after the first that reads '---' (then only
+    # CRs). Only the front matter is split into lines; the body is sliced as it is.
+    first_nl = content.find("\n")
+    close = line_end = -1
+    pos = first_nl
+    while pos != -1:
+        idx = content.find("\n---", pos)
+        if idx == -1:
             break
-    if close is None:
+        end = content.find("\n", idx + 4)
+        if content[idx + 1:end if end != -1 else len(content)].rstrip("\r") == "---":
+            close, line_end = idx, end
+            break
+        pos = idx + 1
+    if close == -1:
         raise FrontMatterError(path, 1, "front matter has no closing '---' line")
-    ylines = [ln[:-1] if ln.endswith("\r") else ln for ln in pieces[1:close]]
-    closing = pieces[close]
-    rest = "\n".join(pieces[close + 1:])
-    has_rest = close + 1 < len(pieces)
-    suffix = closing + ("\n" if has_rest else "")
-    return Source(path, text, kind, bom, newline, [pieces[0].rstrip("\r")], ylines, suffix, rest, 2)
+    ylines = [] if close == first_nl else [
+        ln[:-1] if ln.endswith("\r") else ln for ln in content[first_nl + 1:close].split("\n")
+    ]
+    if line_end == -1:
+        closing, rest = content[close + 1:], ""
+        suffix = closing
+    else:
+        closing, rest = content[close + 1:line_end], content[line_end + 1:]
+        suffix = closing + "\n"
+    return Source(path, text, kind, bom, newline, [content[:first_nl].rstrip("\r")], ylines, suffix, rest, 2)
 
 
 def _walk_checks(src: Source, root) -> None:
@@ -298,10 +310,75 @@ def _walk_checks(src: Source, root) -> None:
                 stack.append((item, depth + 1, inner))
 
 
+class _Refused(Exception):
+    """Raised by the checking loader on the fast path: take the slow path for the message."""
+
+
+class CheckingLoader(SafeLoader):
+    """libyaml's safe loader that refuses, while it constructs, what ``_walk_checks`` refuses
+    in a tree without aliases or explicit tags: duplicate, merge and non-scalar keys,
+    nesting deeper than MAX_DEPTH and more than MAX_NODES values.
+
+    It raises ``_Refused`` (no message): ``load()`` then walks the tree the slow way to
+    name the line and the reason, so messages are the same on both paths.
+    """
+
+    def __init__(self, stream):
+        super().__init__(stream)
+        self.fm_count = 1
+        self.fm_depth: dict = {}  # id(collection node) -> depth, for collections below the root
+
+    def _enter(self, node) -> int:
+        depth = self.fm_depth.get(id(node), 0)
+        self.fm_count += len(node.value)
+        if self.fm_count > MAX_NODES or (node.value and depth + 1 > MAX_DEPTH):
+            raise _Refused
+        return depth + 1
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            child_depth = self._enter(node)
+            keys = set()
+            for k, v in node.value:
+                if (
+                    not isinstance(k, yaml.ScalarNode) or k.value in keys or k.value == "<<"
+                    or k.tag not in SAFE_TAGS
+                ):
+                    raise _Refused
+                keys.add(k.value)
+                if not isinstance(v, yaml.ScalarNode):
+                    self.fm_depth[id(v)] = child_depth
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_sequence(self, node, deep=False):
+        if isinstance(node, yaml.SequenceNode):
+            child_depth = self._enter(node)
+            for v in node.value:
+                if not isinstance(v, yaml.ScalarNode):
+                    self.fm_depth[id(v)] = child_depth
+        return super().construct_sequence(node, deep=deep)
+
+
+# Where an alias (*name) or an explicit tag (!tag) could start. Text without any of these
+# can hold neither, so the checks of _walk_checks are left to the CheckingLoader.
+_ALIAS_OR_TAG = re.compile(r"(?:^|[\s\[\]{},:?-])[*!]")
+
+
 def load(src: Source) -> None:
     """Parse the YAML of ``src`` safely into ``src.node`` and ``src.raw``."""
     text = "\n".join(src.yaml_lines)
-    loader = SafeLoader(text)
+    fast = ("*" not in text and "!" not in text) or not _ALIAS_OR_TAG.search(text)
+    if fast:
+        try:
+            _load(src, text, walk=False)
+            return
+        except (_Refused, yaml.constructor.ConstructorError):
+            pass  # the slow path finds the line and says why
+    _load(src, text, walk=True)
+
+
+def _load(src: Source, text: str, *, walk: bool) -> None:
+    loader = CheckingLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:  # nothing but blank lines or comments: an empty mapping
@@ -309,15 +386,23 @@ def load(src: Source) -> None:
             return
         if not isinstance(node, yaml.MappingNode):
             raise FrontMatterError(src.path, src.line_of(node), "front matter is not a mapping")
-        _walk_checks(src, node)
+        if walk:
+            _walk_checks(src, node)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
+        if not walk and isinstance(exc, yaml.constructor.ConstructorError):
+            raise
         mark = exc.problem_mark or exc.context_mark
         line = src.first_line + mark.line if mark else src.first_line
         problem = exc.problem or exc.context or "invalid YAML"
         raise FrontMatterError(src.path, line, f"invalid YAML: {problem}") from None
     except yaml.YAMLError as exc:
         raise FrontMatterError(src.path, src.first_line, f"invalid YAML: {exc}") from None
+    except _Refused:
+        if not walk:
+            raise
+        # The walk accepted what the loader refused: cannot happen; refuse all the same.
+        raise FrontMatterError(src.path, src.first_line, "invalid YAML: refused structure") from None
     finally:
         loader.dispose()
     src.node, src.raw = node, data
@@ -334,6 +419,8 @@ class _Checker:
         self.src = src
 
     def fail(self, node, fld, message):
+        if isinstance(node, tuple):  # (mapping node, key): looked up only when needed
+            node = _key_nodes(node[0]).get(node[1], (None, None))[1]
         line = self.src.line_of(node) if node is not None else None
         raise FrontMatterError(self.src.path, line, message, field=fld)
 
@@ -388,12 +475,11 @@ class _Checker:
 
     def fields(self, table, raw: dict, node, prefix: str) -> dict:
         """Normalize the known keys of ``raw`` per ``table``; other keys stay as they are."""
-        nodes = _key_nodes(node)
         out = {}
         for key, value in raw.items():
-            if key in table:
-                knode = nodes.get(key, (None, None))[1]
-                value = self.value(table[key][1], value, knode, prefix + key, *table[key][2:])
+            spec = table.get(key)
+            if spec is not None:
+                value = self.value(spec[1], value, (node, key), prefix + key, *spec[2:])
                 if value is None:
                     continue
             out[key] = value
@@ -544,12 +630,17 @@ class Parsed:
 
 def parse(path: str, data: bytes, kind: str, *, max_bytes: int = 2 * 1024 * 1024) -> Parsed:
     """Read one file of ``kind`` ('article', 'provider' or 'topic'), or raise FrontMatterError."""
-    text = decode(path, data, max_bytes)
-    src = split(path, text, "yaml" if kind == "topic" and not has_front_matter(text) else "frontmatter")
-    if src.kind == "frontmatter" and not has_front_matter(text):
+    return parse_text(path, decode(path, data, max_bytes), kind, sha256(data))
+
+
+def parse_text(path: str, text: str, kind: str, sha: str) -> Parsed:
+    """``parse()`` of a file already decoded (``sha``: the SHA-256 of its bytes)."""
+    front = has_front_matter(text)
+    src = split(path, text, "yaml" if kind == "topic" and not front else "frontmatter")
+    if src.kind == "frontmatter" and not front:
         raise FrontMatterError(path, 1, "no front matter (the file must start with a '---' line)")
     load(src)
-    return Parsed(kind, src, NORMALIZERS[kind](src), sha256(data))
+    return Parsed(kind, src, NORMALIZERS[kind](src), sha)
 
 
 def parse_source(src_text: str, path: str, kind: str) -> Source:
