@@ -28,6 +28,7 @@ from django.views.decorators.http import require_POST
 import nh3
 
 from . import services
+from .admin_views import ImportExportViews
 from .models import (
     Article, ArticleChange, ArticleImage, ArticleTopic, Decision, Provider, RelatedStory, ReviewItem,
     ScheduledPublication, Topic, TriageRule,
@@ -374,7 +375,7 @@ class RelatedStoryInline(admin.TabularInline):
 # Items
 # --------------------------------------------------------------------------------------
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
     class Media:
         css = {"all": ["articles/desk.css"]}
 
@@ -390,7 +391,9 @@ class ArticleAdmin(admin.ModelAdmin):
     date_hierarchy = None
     form = ArticleAdminForm
     action_form = DeskActionForm
-    actions = ["publish_selected", "reject_selected", "unpublish_selected", "schedule_selected", "add_topic"]
+    actions = ["publish_selected", "reject_selected", "unpublish_selected", "schedule_selected", "add_topic",
+               "export_selected"]
+    change_list_template = "admin/articles/article/change_list.html"
     autocomplete_fields = ["provider"]
     inlines = [ArticleTopicInline, ArticleImageInline, RelatedStoryInline]
     object_history_template = "admin/articles/article/object_history.html"
@@ -620,7 +623,14 @@ class ArticleAdmin(admin.ModelAdmin):
     # ---- extra views: one-click decisions, linking ----
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
-        return [
+        extra = []
+        if self.model is Article:
+            extra = [
+                path("import/", self.admin_site.admin_view(self.import_view), name="articles_article_import"),
+                path("import/<str:token>/", self.admin_site.admin_view(self.import_review_view),
+                     name="articles_article_import_review"),
+            ]
+        return extra + [
             path("<path:object_id>/decide/", self.admin_site.admin_view(self.decide_view), name="%s_%s_decide" % info),
             path("<path:object_id>/link/", self.admin_site.admin_view(self.link_view), name="%s_%s_link" % info),
         ] + super().get_urls()
@@ -708,6 +718,10 @@ class ArticleAdmin(admin.ModelAdmin):
         note = self._note(request)
         self._run(request, queryset, lambda a: services.SchedulePublishAction(a, publish_at=when, user=request.user, note=note),
                   "Scheduled")
+
+    @admin.action(permissions=["view"], description="Export selected items as a .zip site")
+    def export_selected(self, request, queryset):
+        return self.export_zip(request, queryset)
 
     @admin.action(permissions=["change"], description="Add the chosen topic to selected items")
     def add_topic(self, request, queryset):

@@ -472,6 +472,11 @@ class Importer:
         try:
             with transaction.atomic():
                 obj = self._find_small(item)
+                if item.kind == "provider" and obj is not None and obj.domain != item.doc.get("domain"):
+                    # The file of a provider merged into another (its domain is an alias
+                    # now): the provider kept is not overwritten with the old record.
+                    self.outcome(item.rel, "unchanged", item.kind, object_id=obj.pk)
+                    return
                 created = obj is None or obj.pk is None
                 if not created:
                     current = document_of(obj)

@@ -1,0 +1,284 @@
+"""Import and export from the admin, with the same importer and exporter as the commands.
+
+Upload front-matter files or a .zip of a site -> a dry run shows, per file and
+paginated, what would be created / updated / unchanged / in conflict / refused, with
+field-level differences -> the editor confirms -> the same files are imported for real.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import stat
+import tempfile
+import time
+import zipfile
+from pathlib import Path, PurePosixPath
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from .exporter import export_site
+from .importer import STATUSES, import_paths
+from .services import COLLECTION_FOLDERS, _plain
+
+STAGING_TTL = 24 * 3600
+MAX_ZIP_BYTES = int(getattr(settings, "NEWSROOM", {}).get("MAX_ZIP_BYTES", 200 * 1024 * 1024))
+MAX_ZIP_FILES = int(getattr(settings, "NEWSROOM", {}).get("MAX_ZIP_FILES", 200_000))
+CONTENT_SUFFIXES = (".md", ".markdown", ".html", ".txt", ".yaml", ".yml")
+
+
+class UnsafeArchive(ValueError):
+    """A zip refused before anything was written."""
+
+
+def staging_root() -> Path:
+    root = Path(getattr(settings, "NEWSROOM", {}).get("IMPORT_STAGING") or Path(tempfile.gettempdir()) / "newsroom-import")
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def clean_stale_stages(now=None):
+    now = now or time.time()
+    for stage in staging_root().iterdir():
+        try:
+            if now - stage.stat().st_mtime > STAGING_TTL:
+                shutil.rmtree(stage, ignore_errors=True)
+        except OSError:
+            continue
+
+
+def safe_member_name(name: str) -> PurePosixPath:
+    if not name or "\\" in name or name.startswith("/") or "\x00" in name:
+        raise UnsafeArchive(f"{name!r}: absolute or unusual path")
+    path = PurePosixPath(name)
+    if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
+        raise UnsafeArchive(f"{name}: path escapes the archive's root")
+    return path
+
+
+def extract_zip(fileobj, dest: Path, *, max_bytes=None, max_files=None) -> None:
+    """Extract a site archive, refusing escaping paths, links and oversized content."""
+    max_bytes = MAX_ZIP_BYTES if max_bytes is None else max_bytes
+    max_files = MAX_ZIP_FILES if max_files is None else max_files
+    try:
+        archive = zipfile.ZipFile(fileobj)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise UnsafeArchive(f"not a zip archive ({exc})") from exc
+    with archive:
+        members = archive.infolist()
+        if len(members) > max_files:
+            raise UnsafeArchive(f"{len(members)} entries, more than {max_files}")
+        declared = 0
+        for info in members:
+            safe_member_name(info.filename)
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise UnsafeArchive(f"{info.filename}: links are not accepted")
+            declared += info.file_size
+            if declared > max_bytes:
+                raise UnsafeArchive(f"expands to more than {max_bytes // (1024 * 1024)} MB")
+        dest = dest.resolve()
+        written = 0
+        for info in members:
+            target = (dest / safe_member_name(info.filename)).resolve()
+            if dest not in target.parents and target != dest:
+                raise UnsafeArchive(f"{info.filename}: path escapes the archive's root")
+            if info.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+                continue
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with archive.open(info) as source, open(target, "wb") as out:
+                while chunk := source.read(1 << 16):
+                    written += len(chunk)  # the real size, whatever the header claims
+                    if written > max_bytes:
+                        raise UnsafeArchive(f"expands to more than {max_bytes // (1024 * 1024)} MB")
+                    out.write(chunk)
+
+
+def site_root(folder: Path) -> Path:
+    """Where the site starts in an extracted upload: the shallowest ``_config.yml``, else a
+    single top folder, else the folder itself."""
+    configs = sorted(folder.rglob("_config.yml"), key=lambda p: (len(p.parts), str(p)))
+    if configs:
+        return configs[0].parent
+    entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    if len(entries) == 1 and entries[0].is_dir() and not entries[0].name.startswith("_"):
+        return entries[0]
+    return folder
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []
+
+
+class ImportUploadForm(forms.Form):
+    files = MultipleFileField(
+        label="Files", help_text="Front-matter files (.md, .html, .txt, .yaml...) or one .zip of a site.",
+    )
+    folder = forms.ChoiceField(
+        label="Collection of loose files", initial="_news",
+        choices=[(folder, f"{folder}/ ({name})") for name, folder in COLLECTION_FOLDERS.items()]
+        + [("_data/organizations", "_data/organizations/ (providers)"), ("_data/topics", "_data/topics/ (topics)")],
+        help_text="Where single files go in the site (a .zip keeps its own folders).",
+    )
+    overwrite = forms.BooleanField(
+        required=False, label="Take the file's version when an item was also edited here (conflicts)",
+    )
+
+    def clean_files(self):
+        files = self.cleaned_data["files"]
+        if not files:
+            raise forms.ValidationError("Choose at least one file.")
+        zips = [f for f in files if f.name.lower().endswith(".zip")]
+        if zips and len(files) > 1:
+            raise forms.ValidationError("Upload either one .zip or front-matter files, not both.")
+        for f in files:
+            if not f.name.lower().endswith(CONTENT_SUFFIXES + (".zip",)):
+                raise forms.ValidationError(f"{f.name}: not a front-matter file or a .zip.")
+        return files
+
+
+def _stage_dir(request, token: str) -> Path:
+    if not token.replace("-", "").replace("_", "").isalnum() or request.session.get(f"newsroom-import:{token}") != request.user.pk:
+        raise Http404("No such import.")
+    stage = staging_root() / token
+    if not stage.is_dir():
+        raise Http404("This import has expired; upload the files again.")
+    return stage
+
+
+def _result_rows(result) -> list[dict]:
+    return [
+        {"path": f.path, "status": f.status, "kind": f.kind, "errors": f.errors,
+         "changes": {k: _plain(list(v)) for k, v in (f.changes or {}).items()}}
+        for f in result.files
+    ]
+
+
+def _save(stage: Path, name: str, result) -> None:
+    data = {"counts": result.counts, "summary": result.summary(), "files": _result_rows(result),
+            "skipped": result.skipped[:1000]}
+    (stage / name).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+class ImportExportViews:
+    """Mixed into ArticleAdmin: the import pages and the export action."""
+
+    import_template = "admin/articles/article/import.html"
+
+    def has_import_permission(self, request):
+        return request.user.has_perm("articles.add_article") and request.user.has_perm("articles.change_article")
+
+    def import_view(self, request):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            if form.cleaned_data["overwrite"] and not request.user.has_perm("articles.change_article"):
+                raise PermissionDenied
+            clean_stale_stages()
+            token = secrets.token_urlsafe(16)
+            stage = staging_root() / token
+            site = stage / "site"
+            site.mkdir(parents=True)
+            try:
+                files = form.cleaned_data["files"]
+                if files[0].name.lower().endswith(".zip"):
+                    extract_zip(files[0], site)
+                    root = site_root(site)
+                else:
+                    root = site
+                    (site / "_config.yml").write_text("# uploaded through the admin\n", encoding="utf-8")
+                    folder = site / form.cleaned_data["folder"]
+                    folder.mkdir(parents=True, exist_ok=True)
+                    for upload in files:
+                        name = os.path.basename(upload.name.replace("\\", "/")).lstrip(".") or "upload.md"
+                        with open(folder / name, "wb") as out:
+                            for chunk in upload.chunks():
+                                out.write(chunk)
+            except UnsafeArchive as exc:
+                shutil.rmtree(stage, ignore_errors=True)
+                form.add_error("files", f"Refused: {exc}. Nothing was imported.")
+            else:
+                meta = {"root": str(root.relative_to(stage)), "overwrite": form.cleaned_data["overwrite"],
+                        "user": request.user.pk, "names": [f.name for f in files][:20], "at": timezone.now().isoformat()}
+                (stage / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
+                result = import_paths([root], root=root, dry_run=True, overwrite=meta["overwrite"], by=request.user)
+                _save(stage, "dry_run.json", result)
+                request.session[f"newsroom-import:{token}"] = request.user.pk
+                return HttpResponseRedirect(reverse("admin:articles_article_import_review", args=[token]))
+        context = {**self.admin_site.each_context(request), "title": "Import front-matter files", "opts": self.opts,
+                   "form": form, "max_zip_mb": MAX_ZIP_BYTES // (1024 * 1024)}
+        return TemplateResponse(request, self.import_template, context)
+
+    def import_review_view(self, request, token):
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        stage = _stage_dir(request, token)
+        meta = json.loads((stage / "meta.json").read_text(encoding="utf-8"))
+        if request.method == "POST" and request.POST.get("confirm") == "yes":
+            if (stage / "applied.json").exists():
+                messages.warning(request, "These files were already imported.")
+            else:
+                root = stage / meta["root"]
+                result = import_paths([root], root=root, overwrite=meta["overwrite"], by=request.user)
+                _save(stage, "applied.json", result)
+                level = messages.SUCCESS if result.ok else messages.WARNING
+                messages.add_message(request, level, f"Imported: {result.summary()}")
+            return HttpResponseRedirect(reverse("admin:articles_article_import_review", args=[token]))
+        applied = (stage / "applied.json").exists()
+        data = json.loads((stage / ("applied.json" if applied else "dry_run.json")).read_text(encoding="utf-8"))
+        status = request.GET.get("status")
+        rows = [row for row in data["files"] if not status or row["status"] == status]
+        page = Paginator(rows, 50).get_page(request.GET.get("page"))
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "token": token, "applied": applied,
+            "title": "Import: what happened" if applied else "Import: check before applying (dry run)",
+            "counts": data["counts"], "summary": data["summary"], "page": page, "status": status,
+            "statuses": STATUSES, "meta": meta, "skipped": data.get("skipped", []),
+            "can_apply": not applied and data["counts"]["created"] + data["counts"]["updated"] > 0,
+        }
+        return TemplateResponse(request, "admin/articles/article/import_review.html", context)
+
+    def export_zip(self, request, queryset):
+        """Export the selected (or, with "select all", the filtered) items as a .zip site."""
+        from .models import Article
+
+        work = Path(tempfile.mkdtemp(prefix="newsroom-export-"))
+        try:
+            site = work / "site"
+            result = export_site(site, articles=Article.objects.filter(pk__in=queryset.values("pk")))
+            if result.errors:
+                for error in result.errors[:10]:
+                    self.message_user(request, error, messages.ERROR)
+            archive = tempfile.TemporaryFile()
+            with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+                for path in sorted(site.rglob("*")):
+                    if path.is_file():
+                        zf.write(path, path.relative_to(site).as_posix())
+            archive.seek(0)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        name = f"newsroom-export-{timezone.now():%Y%m%d-%H%M%S}.zip"
+        return FileResponse(archive, as_attachment=True, filename=name, content_type="application/zip")
