@@ -41,7 +41,7 @@ def drop_trigram_indexes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0004_public_indexes'),
+        ('articles', '0005_leaner_indexes'),
     ]
 
     operations = [
