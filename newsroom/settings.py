@@ -170,3 +170,21 @@ NEWSROOM = {
     "SITE_TITLE": os.environ.get("NEWSROOM_SITE_TITLE", "Newsroom"),
     "LOCALE": os.environ.get("NEWSROOM_LOCALE", "en-us"),
 }
+
+# Public site: rendered pages, feeds and API pages are kept per process, keyed by the
+# content stamp (any edit, import, decision or deletion makes new keys, so nothing
+# stale is ever served). NEWSROOM_PUBLIC_CACHE_ENTRIES=0 turns it off.
+_PUBLIC_CACHE_ENTRIES = int(os.environ.get("NEWSROOM_PUBLIC_CACHE_ENTRIES", "2000"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "public": (
+        {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "newsroom-public",
+            "TIMEOUT": 3600,
+            "OPTIONS": {"MAX_ENTRIES": _PUBLIC_CACHE_ENTRIES, "CULL_FREQUENCY": 4},
+        }
+        if _PUBLIC_CACHE_ENTRIES > 0
+        else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    ),
+}
