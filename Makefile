@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/newsroom
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run test test-pg test-browser check-deploy bench bench-web browser-deps clean
+.PHONY: venv run test test-pg test-browser check-deploy bench bench-admin bench-web browser-deps clean
 
 venv: $(VENV)/.installed
 
@@ -51,6 +51,10 @@ check-deploy: venv
 
 bench: venv
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The editors' desk (issue 4): queue, changelists, autocomplete with 100,000 items.
+bench-admin: venv
+	$(PY) bench/bench_admin.py $(BENCH_ADMIN_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles

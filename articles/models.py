@@ -239,6 +239,13 @@ class Article(SourceRecord):
                 condition=Q(published=False, decided_at__isnull=True),
             ),
             models.Index(fields=["decided_by", "-decided_at"], name="article_decided"),
+            # The desk: awaiting review by collection, and per-provider figures, read
+            # from the indexes alone.
+            models.Index(
+                fields=["collection"], name="article_queue_coll",
+                condition=Q(published=False, decided_at__isnull=True),
+            ),
+            models.Index(fields=["provider", "published", "quality", "published_at"], name="article_provider_stats"),
         ]
 
     def __str__(self):
