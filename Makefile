@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/newsroom
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run test test-pg test-browser check-deploy bench bench-admin bench-web browser-deps clean
+.PHONY: venv run test test-pg test-browser check-deploy bench bench-admin bench-web wrk browser-deps clean
 
 venv: $(VENV)/.installed
 
@@ -51,6 +51,15 @@ check-deploy: venv
 
 bench: venv
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# The public site (issue 3): server times at 100,000 items, then gunicorn -w 2 under wrk.
+wrk:
+	@command -v wrk >/dev/null || { echo "Installing Debian's wrk"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+bench-web: venv wrk
+	$(PY) bench/bench_public.py $(BENCH_WEB_ARGS)
+	$(PY) bench/load.py $(LOAD_ARGS)
 
 # The editors' desk (issue 4): queue, changelists, autocomplete with 100,000 items.
 bench-admin: venv

@@ -14,6 +14,7 @@ file renamed into place; nothing is written outside the output folder.
 """
 from __future__ import annotations
 
+import collections
 import os
 import stat
 import time
@@ -29,7 +30,7 @@ from .importer import ARTICLE_VALUE_COLUMNS, IMAGE_VALUE_COLUMNS, RELATED_VALUE_
 from .models import Article, ArticleImage, ArticleTopic, Provider, RelatedStory, Topic
 
 CHUNK = 2000
-WRITER_THREADS = 4
+WRITER_THREADS = int(os.environ.get("NEWSROOM_EXPORT_THREADS", "8"))
 
 
 class UnsafePath(ValueError):
@@ -158,8 +159,18 @@ def filter_articles(queryset=None, *, published_only=False, since=None, collecti
     return qs
 
 
-def iter_article_files(queryset):
-    """Yield (path, text) for each article of ``queryset``, streaming in chunks."""
+def _children_filter(ids):
+    """Rows of the chunk's children: a range of article ids when the chunk is dense (an
+    index range scan, no list of thousands of parameters), else the ids themselves."""
+    first, last = ids[0], ids[-1]
+    if last - first < 2 * len(ids):
+        return {"article_id__gte": first, "article_id__lte": last}
+    return {"article_id__in": ids}
+
+
+def iter_article_chunks(queryset):
+    """Yield lists of (path, text, error), one list per chunk of ``queryset``'s articles
+    in primary-key order (four queries a chunk)."""
     last = 0
     base = queryset.order_by("pk")
     while True:
@@ -168,23 +179,36 @@ def iter_article_files(queryset):
             return
         ids = [row["id"] for row in rows]
         last = ids[-1]
+        wanted = set(ids)
+        where = _children_filter(ids)
         topics, images, related = {}, {}, {}
         for article_id, label, name in (
-            ArticleTopic.objects.filter(article_id__in=ids).order_by("article_id", "position", "pk")
+            ArticleTopic.objects.filter(**where).order_by("article_id", "position", "pk")
             .values_list("article_id", "label", "topic__name")
         ):
-            topics.setdefault(article_id, []).append((label, name))
-        for image in ArticleImage.objects.filter(article_id__in=ids).order_by("article_id", "position", "pk").values(*IMAGE_VALUE_COLUMNS):
-            images.setdefault(image["article_id"], []).append(image)
-        for story in RelatedStory.objects.filter(article_id__in=ids).order_by("article_id", "position", "pk").values(*RELATED_VALUE_COLUMNS):
-            related.setdefault(story["article_id"], []).append(story)
+            if article_id in wanted:
+                topics.setdefault(article_id, []).append((label, name))
+        for image in ArticleImage.objects.filter(**where).order_by("article_id", "position", "pk").values(*IMAGE_VALUE_COLUMNS):
+            if image["article_id"] in wanted:
+                images.setdefault(image["article_id"], []).append(image)
+        for story in RelatedStory.objects.filter(**where).order_by("article_id", "position", "pk").values(*RELATED_VALUE_COLUMNS):
+            if story["article_id"] in wanted:
+                related.setdefault(story["article_id"], []).append(story)
+        out = []
         for row in rows:
             pk = row["id"]
             try:
                 doc = document_from_values(row, topics=topics.get(pk, ()), images=images.get(pk, ()), related=related.get(pk, ()))
-                yield row["path"], article_text(row, doc), None
+                out.append((row["path"], article_text(row, doc), None))
             except Exception as exc:  # noqa: BLE001 - one bad item does not stop the export
-                yield row["path"], None, f"{row['path']}: {exc}"
+                out.append((row["path"], None, f"{row['path']}: {exc}"))
+        yield out
+
+
+def iter_article_files(queryset):
+    """Yield (path, text, error) for each article of ``queryset``, streaming in chunks."""
+    for chunk in iter_article_chunks(queryset):
+        yield from chunk
 
 
 def export_site(outdir, *, articles=None, published_only=False, since=None, collection=None, topic=None,
@@ -198,17 +222,20 @@ def export_site(outdir, *, articles=None, published_only=False, since=None, coll
     writer = SiteWriter(outdir)
     queryset = filter_articles(articles, published_only=published_only, since=since, collection=collection, topic=topic, provider=provider)
 
-    def write(job):
-        rel, text, error = job
-        if error is None:
-            try:
-                return rel, writer.write(rel, text), None
-            except (OSError, UnsafePath) as exc:
-                error = f"{rel}: {exc}"
-        return rel, None, error
+    def write_all(jobs):
+        out = []
+        for rel, text, error in jobs:
+            if error is None:
+                try:
+                    out.append((rel, writer.write(rel, text), None))
+                    continue
+                except (OSError, UnsafePath) as exc:
+                    error = f"{rel}: {exc}"
+            out.append((rel, None, error))
+        return out
 
-    def collect(outcomes):
-        for rel, written, error in outcomes:
+    def collect(future):
+        for rel, written, error in future.result():
             if error is not None:
                 result.errors.append(error)
             elif written:
@@ -216,26 +243,31 @@ def export_site(outdir, *, articles=None, published_only=False, since=None, coll
             else:
                 result.unchanged += 1
 
-    jobs = []
-    if with_taxonomy:
-        for obj in Provider.objects.exclude(path=None).exclude(path="").order_by("pk"):
-            jobs.append(_record_job(obj, provider_document, "provider"))
-        for obj in Topic.objects.exclude(path=None).exclude(path="").select_related("parent").order_by("pk"):
-            jobs.append(_record_job(obj, topic_document, "topic"))
-    # Creating files is the slow part on most file systems: a few threads overlap it with
-    # the next chunk's queries and rendering (file system calls release the GIL).
+    # Creating files is the slow part (file system calls, which release the GIL): each
+    # chunk is written by all the threads at once, a slice each, while the next chunk is
+    # read and rendered. At most two chunks are in flight, so memory stays flat.
     with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
-        pending = pool.map(write, jobs)
-        jobs = []
-        for rel, text, error in iter_article_files(queryset):
-            result.items += 1
-            jobs.append((rel, text, error))
-            if len(jobs) >= CHUNK:
-                collect(pending)
-                pending, jobs = pool.map(write, jobs), []
-                if progress:
-                    progress(result.items)
-        collect(pending)
-        collect(pool.map(write, jobs))
+        in_flight = collections.deque()
+
+        def submit(jobs):
+            step = max(1, -(-len(jobs) // WRITER_THREADS))
+            for i in range(0, len(jobs), step):
+                in_flight.append(pool.submit(write_all, jobs[i:i + step]))
+            while len(in_flight) > 2 * WRITER_THREADS:
+                collect(in_flight.popleft())
+
+        if with_taxonomy:
+            jobs = [_record_job(obj, provider_document, "provider")
+                    for obj in Provider.objects.exclude(path=None).exclude(path="").order_by("pk")]
+            jobs += [_record_job(obj, topic_document, "topic")
+                     for obj in Topic.objects.exclude(path=None).exclude(path="").select_related("parent").order_by("pk")]
+            submit(jobs)
+        for chunk in iter_article_chunks(queryset):
+            result.items += len(chunk)
+            submit(chunk)
+            if progress:
+                progress(result.items)
+        while in_flight:
+            collect(in_flight.popleft())
     result.seconds = time.monotonic() - started
     return result

@@ -80,20 +80,25 @@ class ArticleFilter(django_filters.FilterSet):
     collection = django_filters.CharFilter(field_name="collection", max_length=100)
     type = django_filters.CharFilter(field_name="type", max_length=50)
     topic = django_filters.ModelChoiceFilter(
-        queryset=Topic.objects.all(), to_field_name="topic_id", method="filter_topic",
+        queryset=Topic.objects.only("id", "topic_id", "name").order_by("name"), to_field_name="topic_id", method="filter_topic",
         label="Topic",
     )
+    # A domain typed in (a select of every provider would weigh more than the page).
     provider = django_filters.ModelChoiceFilter(
-        queryset=Provider.objects.all(), to_field_name="domain", field_name="provider",
-        label="Provider",
+        queryset=Provider.objects.only("id", "domain"), to_field_name="domain", field_name="provider",
+        label="Source (domain)",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. microsoft.com", "inputmode": "url"}),
     )
-    since = DateBoundFilter(label="Published since")
-    until = DateBoundFilter(end=True, label="Published until")
+    since = DateBoundFilter(label="Published since", widget=forms.DateInput(attrs={"type": "date"}))
+    until = DateBoundFilter(end=True, label="Published until", widget=forms.DateInput(attrs={"type": "date"}))
     min_quality = IntegerFilter(
         field_name="quality", lookup_expr="gte", label="Minimum quality",
     )
     min_heat = IntegerFilter(field_name="heat", lookup_expr="gte", label="Minimum heat")
-    q = django_filters.CharFilter(method="filter_text", max_length=200, label="Search")
+    q = django_filters.CharFilter(
+        method="filter_text", max_length=200, label="Search",
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
     sort = django_filters.ChoiceFilter(
         choices=[(key, key) for key in selectors.ORDERINGS], method="filter_sort",
         empty_label=None, label="Sort",

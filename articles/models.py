@@ -176,7 +176,8 @@ class Article(SourceRecord):
         unique=True,
         help_text="Path of the file relative to the site root, e.g. _news/2024-04-11-slug.md.",
     )
-    collection = models.CharField(max_length=100, db_index=True, blank=True, default="")
+    # Indexed by article_coll_date (collection first); see Meta.indexes.
+    collection = models.CharField(max_length=100, blank=True, default="")
     category = models.CharField(max_length=100, null=True, blank=True)
     title = models.TextField(null=True, blank=True)
     name = models.CharField(max_length=300, null=True, blank=True, help_text="Name (people, communities).")
@@ -184,15 +185,15 @@ class Article(SourceRecord):
     published_at = models.DateTimeField("published date", null=True, blank=True, db_index=True)
     source_updated_at = models.DateTimeField("updated date", null=True, blank=True)
     original_url = models.CharField(
-        max_length=MAX_URL_LENGTH, null=True, blank=True, db_index=True, validators=[validate_item_url]
+        max_length=MAX_URL_LENGTH, null=True, blank=True, validators=[validate_item_url]
     )
     web_url = models.CharField(
-        max_length=MAX_URL_LENGTH, null=True, blank=True, db_index=True, validators=[validate_item_url]
+        max_length=MAX_URL_LENGTH, null=True, blank=True, validators=[validate_item_url]
     )
     amp_web_url = models.CharField(max_length=MAX_URL_LENGTH, null=True, blank=True, validators=[validate_item_url])
     cdn_amp_web_url = models.CharField(max_length=MAX_URL_LENGTH, null=True, blank=True, validators=[validate_item_url])
-    type = models.CharField(max_length=50, null=True, blank=True, db_index=True)
-    quality = models.IntegerField(null=True, blank=True, db_index=True)
+    type = models.CharField(max_length=50, null=True, blank=True)
+    quality = models.IntegerField(null=True, blank=True)  # indexed by article_best_first
     heat = models.IntegerField(null=True, blank=True, db_index=True, help_text="-1 means unknown.")
     published = models.BooleanField(
         null=True,
@@ -221,7 +222,7 @@ class Article(SourceRecord):
     decided_at = models.DateTimeField(null=True, blank=True, editable=False)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", editable=False,
+        related_name="+", editable=False, db_index=False,  # indexed by article_decided
     )
 
     objects = ArticleQuerySet.as_manager()
@@ -239,6 +240,12 @@ class Article(SourceRecord):
                 condition=Q(published=False, decided_at__isnull=True),
             ),
             models.Index(fields=["decided_by", "-decided_at"], name="article_decided"),
+            # Plain indexes, declared here rather than with db_index=True so that
+            # PostgreSQL does not add a second, varchar_pattern_ops one (for LIKE 'x%',
+            # which nothing runs): every index slows every insert of an import.
+            models.Index(fields=["web_url"], name="article_web_url"),
+            models.Index(fields=["original_url"], name="article_original_url"),
+            models.Index(fields=["type"], name="article_type"),
             # The desk: awaiting review by collection, and per-provider figures, read
             # from the indexes alone.
             models.Index(
@@ -283,7 +290,8 @@ class Article(SourceRecord):
 
 
 class ArticleTopic(models.Model):
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="topic_links")
+    # db_index=False: the (article, position) index below serves article_id lookups.
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="topic_links", db_index=False)
     topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="article_links")
     position = models.PositiveIntegerField(default=0)
     label = models.CharField(
@@ -299,7 +307,7 @@ class ArticleTopic(models.Model):
 
 
 class ArticleImage(models.Model):
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="images")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="images", db_index=False)
     position = models.PositiveIntegerField(default=0)
     url = models.CharField(max_length=MAX_URL_LENGTH, validators=[validate_item_url])
     width = models.IntegerField(null=True, blank=True)
@@ -323,7 +331,7 @@ class RelatedStory(models.Model):
     is one.
     """
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_stories")
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_stories", db_index=False)
     position = models.PositiveIntegerField(default=0)
     title = models.TextField(null=True, blank=True)
     excerpt = models.TextField(null=True, blank=True)

@@ -12,8 +12,9 @@ import datetime
 import hashlib
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, F, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -35,20 +36,31 @@ def published_articles():
     return Article.objects.published()
 
 
+HEAVY = ("source_text", "source_sha", "source_digest", "secured")
+
+
+def topic_links():
+    """An item's topic links in order, with the little of each topic a page shows."""
+    return (
+        ArticleTopic.objects.select_related("topic").order_by("position")
+        .only("id", "article_id", "position", "label", "topic__id", "topic__topic_id", "topic__name")
+    )
+
+
 def with_page_data(queryset, *, body=True):
-    """Join the provider and prefetch what a list shows: images and topics, in order."""
+    """Join the provider and prefetch what a list shows: images and topics, in order.
+
+    The columns only an export needs (the source file, its fingerprints) are left out.
+    """
     queryset = queryset.select_related("provider").prefetch_related(
         Prefetch("images", queryset=ArticleImage.objects.order_by("position")),
-        Prefetch(
-            "topic_links",
-            queryset=ArticleTopic.objects.select_related("topic").order_by("position"),
-        ),
+        Prefetch("topic_links", queryset=topic_links()),
     )
+    deferred = HEAVY + ("provider__source_text", "provider__body", "provider__extra", "provider__source_sha",
+                        "provider__source_digest")
     if not body:
-        queryset = queryset.defer("body", "source_text", "secured")
-    else:
-        queryset = queryset.defer("source_text", "secured")
-    return queryset
+        deferred += ("body",)
+    return queryset.defer(*deferred)
 
 
 def ordered(queryset, ordering: str | None = None):
@@ -83,15 +95,26 @@ def hottest_articles(*, limit: int = 4, collection: str | None = "news", candida
     return list(with_page_data(queryset, body=False).order_by(F("heat").desc(nulls_last=True), "path")[:limit])
 
 
-def topic_tree():
-    """All topics, each with ``children`` (a list) and ``item_count`` (published items
-    tagged with it); returns the roots. Two queries."""
-    counts = dict(
-        ArticleTopic.objects.filter(article__in=published_articles())
-        .values_list("topic_id")
-        .annotate(n=Count("article_id", distinct=True))
-        .values_list("topic_id", "n")
-    )
+def topic_item_counts() -> dict:
+    """{topic pk: published items tagged with it}: one aggregate over every link, so it
+    is cached under the content stamp (any change to the content makes a new key)."""
+    key = f"newsroom:topic-counts:{content_stamp().token}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = dict(
+            ArticleTopic.objects.filter(article__in=published_articles())
+            .values_list("topic_id")
+            .annotate(n=Count("article_id", distinct=True))
+            .values_list("topic_id", "n")
+        )
+        cache.set(key, counts, timeout=3600)
+    return counts
+
+
+def topic_tree(*, with_counts: bool = True):
+    """All topics, each with ``children_list`` and, when asked, ``item_count``
+    (published items tagged with it); returns the roots."""
+    counts = topic_item_counts() if with_counts else {}
     topics = list(Topic.objects.order_by("name"))
     by_pk = {t.pk: t for t in topics}
     roots = []
@@ -108,19 +131,37 @@ def topic_by_id(topic_id: str) -> Topic:
     return Topic.objects.select_related("parent").get(topic_id=topic_id)
 
 
-def topic_filter(topic: Topic) -> Q:
-    """Items tagged with the topic or any topic below it."""
+def topic_filter(topic: Topic):
+    """Items tagged with the topic or any topic below it.
+
+    A correlated EXISTS, not ``pk IN (...)``: the database walks the list's ordered
+    index and stops after a page of matches, instead of collecting every tagged item of
+    a large topic and sorting them all.
+    """
     ids = topic.descendant_ids()
-    return Q(pk__in=ArticleTopic.objects.filter(topic_id__in=ids).values("article_id"))
+    return Exists(ArticleTopic.objects.filter(article_id=OuterRef("pk"), topic_id__in=ids))
 
 
-def provider_list():
-    """Providers with at least one published item, with their item counts."""
-    return (
-        Provider.objects.filter(articles__in=published_articles())
-        .annotate(item_count=Count("articles"))
-        .order_by("name", "domain")
-    )
+def provider_item_counts() -> dict:
+    """{provider pk: published items}, cached under the content stamp like topics'."""
+    key = f"newsroom:provider-counts:{content_stamp().token}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = dict(
+            published_articles().filter(provider__isnull=False).values_list("provider_id")
+            .annotate(n=Count("id")).values_list("provider_id", "n")
+        )
+        cache.set(key, counts, timeout=3600)
+    return counts
+
+
+def provider_list() -> list:
+    """Providers with at least one published item (``item_count`` set), by name."""
+    counts = provider_item_counts()
+    providers = list(Provider.objects.filter(pk__in=list(counts)).order_by("name", "domain").defer("source_text", "body"))
+    for provider in providers:
+        provider.item_count = counts[provider.pk]
+    return providers
 
 
 def provider_by_domain(domain: str) -> Provider:
@@ -172,8 +213,8 @@ def content_stamp() -> ContentStamp:
 def feed_items(queryset, *, limit: int):
     """The newest ``limit`` items of ``queryset`` with what a feed entry shows."""
     queryset = queryset.select_related("provider").prefetch_related(
-        Prefetch("topic_links", queryset=ArticleTopic.objects.select_related("topic").order_by("position")),
-    ).defer("body", "source_text", "secured", "featured_content")
+        Prefetch("topic_links", queryset=topic_links()),
+    ).defer("body", "featured_content", *HEAVY, "provider__source_text", "provider__body")
     return list(ordered(queryset)[:limit])
 
 

@@ -23,13 +23,23 @@ class PagesSitemap(Sitemap):
 class ArticleSitemap(Sitemap):
     changefreq = "weekly"
     priority = 0.6
-    limit = 10_000
+    limit = 5_000
+
+    def location(self, item):
+        # reverse() once, not once per URL (sections are thousands of URLs long).
+        if not hasattr(self, "_pattern"):
+            self._pattern = reverse("articles:article", args=[0]).replace("/0/", "/{}/")
+        return self._pattern.format(item.pk)
 
     def items(self):
         return selectors.sitemap_articles()
 
     def lastmod(self, item):
         return item.modified_at
+
+    def get_latest_lastmod(self):
+        # One MAX() instead of Django's default walk over every item of the section.
+        return selectors.content_stamp().last_modified
 
 
 class TopicSitemap(Sitemap):
@@ -48,7 +58,7 @@ class ProviderSitemap(Sitemap):
     priority = 0.4
 
     def items(self):
-        return selectors.provider_list().only("domain", "name", "modified_at")
+        return selectors.provider_list()
 
     def lastmod(self, item):
         return item.modified_at

@@ -1,7 +1,6 @@
 """The public pages: thin views over ``selectors`` and ``filters``."""
 from __future__ import annotations
 
-from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.http import Http404
 from django.shortcuts import render
 
@@ -12,13 +11,38 @@ from .http import public
 PER_PAGE = 20
 
 
+class Page:
+    """One page of a list, found without counting the whole list.
+
+    A news list is read newest first and a page at a time; ``COUNT(*)`` over a large
+    filtered set would cost more than the page itself, so a page fetches one row more
+    than it shows to know whether there is a next one (``Newer`` / ``Older`` links).
+    """
+
+    def __init__(self, rows, number, per_page):
+        self.number = number
+        self.object_list = rows[:per_page]
+        self.has_next = len(rows) > per_page
+        self.has_previous = number > 1
+        self.has_other_pages = self.has_next or self.has_previous
+        self.next_page_number = number + 1
+        self.previous_page_number = number - 1
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+
 def paginate(request, queryset, per_page=PER_PAGE):
     """A page of ``queryset`` (``?page=N``); 404 for a page that does not exist."""
-    paginator = Paginator(queryset, per_page)
-    try:
-        return paginator.page(request.GET.get("page") or 1)
-    except (EmptyPage, PageNotAnInteger):
+    raw = request.GET.get("page") or "1"
+    if not raw.isdigit() or int(raw) < 1 or int(raw) > 100_000:
         raise Http404("No such page.")
+    number = int(raw)
+    start = (number - 1) * per_page
+    rows = list(queryset[start:start + per_page + 1])
+    if number > 1 and not rows:
+        raise Http404("No such page.")
+    return Page(rows, number, per_page)
 
 
 def filtered_list(request, queryset=None):
@@ -47,7 +71,7 @@ def home(request):
         "page": page,
         "hottest": hottest,
         "hottest_ids": {a.pk for a in hottest},
-        "topics": selectors.topic_tree(),
+        "topics": selectors.topic_tree(with_counts=False),
         "query": query_without_page(request),
         "filtered": not unfiltered,
     })
@@ -76,7 +100,7 @@ def article_detail(request, pk):
 
 @public
 def topic_list(request):
-    return render(request, "articles/topic_list.html", {"roots": selectors.topic_tree()})
+    return render(request, "articles/topic_list.html", {"roots": selectors.topic_tree(with_counts=True)})
 
 
 @public

@@ -82,3 +82,28 @@ def test_errors_are_not_cached_as_public(client):
     response = client.get("/items/424242/")
     assert response.status_code == 404
     assert "public" not in response.get("Cache-Control", "")
+
+
+def test_cached_counts_follow_every_change(client, tmp_path):
+    """Topic and provider counts are cached under the content stamp: a decision, an
+    import and a deletion each show on the next request."""
+    import re
+
+    from tests.helpers import NEWS_ITEM, run, write
+
+    widgets = data.topic("widgets", "Widgets")
+    first = data.article(1, topics=[widgets])
+    count = lambda: re.search(r'Widgets</a> <span class="count">(\d+) item', client.get("/topics/").content.decode()).group(1)  # noqa: E731
+    providers = lambda: client.get("/providers/").content.decode()  # noqa: E731
+    assert count() == "1" and "1 item<" in providers()
+    first.unpublish()
+    assert count() == "0" and "Example News" not in providers()
+    first.publish()
+    assert count() == "1"
+    write(tmp_path, "_config.yml", "title: x\n")
+    write(tmp_path, "_news/2024-03-01-a.md", NEWS_ITEM)  # topic Widgets, provider example.com
+    status, _, err = run("import_frontmatter", tmp_path)
+    assert status == 0, err
+    assert count() == "2" and "2 items<" in providers()
+    Article.objects.filter(pk=first.pk).delete()
+    assert count() == "1"

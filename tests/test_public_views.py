@@ -38,9 +38,9 @@ def test_home_is_paginated_and_filterable(client):
     data.many(25)
     tagged = data.article(40, topics=[gadgets], title="A gadget story")
     first = page(client, "/")
-    assert 'rel="next"' in first and "Page 1 of 2" in first
+    assert 'rel="next"' in first and "Page 1" in first and 'rel="prev"' not in first
     second = page(client, "/", page=2)
-    assert "Page 2 of 2" in second and 'rel="prev"' in second
+    assert "Page 2" in second and 'rel="prev"' in second and 'rel="next"' not in second
     page(client, "/", status=404, page=3)
     page(client, "/", status=404, page="x")
     filtered = page(client, "/", topic="widgets")  # includes the subtopic

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0003_editorial_groups'),
+        ('articles', '0005_leaner_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
