@@ -12,6 +12,7 @@ import contextlib
 import gc
 import multiprocessing
 import os
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -183,9 +184,53 @@ class Loaded:
     text: str
     sha: str
     digest: str
+    # A new article's rows, ready to insert (see prepare_new_article); its ``doc`` then
+    # keeps only ``published``, all the importer still looks at.
+    prepared: tuple | None = None
 
 
 _KNOWN_SHAS: dict = {}
+_NOW = None
+
+
+def prepare_new_article(rel: str, doc: dict, body: str, text: str, sha: str, digest: str, now) -> tuple:
+    """What inserting a new article takes, computed where it was parsed (a worker with
+    ``--jobs``), so the process that writes to the database only fills in ids:
+
+    (article parameters, with None for provider_id; (provider domain, name); topic
+    labels; image parameters and related-story parameters, with None for article_id).
+    """
+    rows = article_rows(doc)
+    values = {
+        **rows["fields"],
+        "path": rel,
+        "collection": collection_of(rel, doc),
+        "provider_id": None,
+        "body": body,
+        "source_text": text,
+        "source_sha": sha,
+        "source_digest": digest,
+        "imported_at": now,
+        "created_at": now,
+        "modified_at": now,
+        "decided_at": None,
+        "decided_by_id": None,
+    }
+    images = [
+        IMAGE_INSERT.prepare({**image, "article_id": None, "position": position})
+        for position, image in enumerate(rows["images"])
+    ]
+    related = [
+        RELATED_INSERT.prepare({**story, "article_id": None, "position": position, "target_id": None})
+        for position, story in enumerate(rows["related"])
+    ]
+    return (
+        ARTICLE_INSERT.prepare(values),
+        (rows["provider_domain"], rows["fields"]["provider_name"]),
+        rows["topics"],
+        images,
+        related,
+    )
 
 
 def _looks_like_page(text: str) -> bool:
@@ -221,16 +266,42 @@ def read_one(entry):
             if kind == "article" and "\ntaxonomy: organization" in text.split("\n---", 1)[0]:
                 kind = "provider"
         parsed = fm.parse_text(rel, text, kind, sha)
-        return ("loaded", rel, Loaded(rel, kind, parsed.doc, parsed.body, parsed.source.text, sha, parsed.digest))
+        doc, digest = parsed.doc, parsed.digest
+        if kind == "article" and rel not in _KNOWN_SHAS and _NOW is not None:
+            prepared = prepare_new_article(rel, doc, parsed.body, text, sha, digest, _NOW)
+            slim = {"published": doc["published"]} if "published" in doc else {}
+            return ("loaded", rel, Loaded(rel, kind, slim, "", "", sha, digest, prepared))
+        return ("loaded", rel, Loaded(rel, kind, doc, parsed.body, text, sha, digest))
     except fm.FrontMatterError as exc:
         return ("failed", rel, str(exc))
     except OSError as exc:
         return ("failed", rel, f"{rel}: cannot read: {exc.strerror or exc}")
 
 
-def _init_worker(known):
-    global _KNOWN_SHAS
-    _KNOWN_SHAS = known
+def _init_worker(known, now=None):
+    global _KNOWN_SHAS, _NOW
+    _KNOWN_SHAS, _NOW = known, now
+
+
+def read_chunk(entries):
+    """read_one() of several files: one task (and one message back) per chunk."""
+    return [read_one(entry) for entry in entries]
+
+
+def _chunks(entries, *, files=32, size=512 * 1024):
+    """Entries in chunks of at most ``files`` files or about ``size`` bytes."""
+    chunk, total = [], 0
+    for entry in entries:
+        chunk.append(entry)
+        try:
+            total += os.path.getsize(entry[0])
+        except OSError:
+            pass
+        if len(chunk) >= files or total >= size:
+            yield chunk
+            chunk, total = [], 0
+    if chunk:
+        yield chunk
 
 
 # --------------------------------------------------------------------------------------
@@ -308,6 +379,8 @@ class Importer:
             if self.dry_run:
                 self.outcome(item.rel, "created")
                 return
+            if item.prepared is None:
+                item.prepared = prepare_new_article(item.rel, item.doc, item.body, item.text, item.sha, item.digest, self.now)
             self.pending.append(item)
             if len(self.pending) >= BATCH_SIZE:
                 self.flush()
@@ -386,41 +459,35 @@ class Importer:
 
     def _create_articles(self, batch):
         """Insert a batch of new items: one executemany a table (Django's bulk_create costs
-        more than parsing the files)."""
-        rows = [article_rows(item.doc) for item in batch]
+        more than parsing the files). The rows were prepared where the files were parsed."""
+        provider_at = ARTICLE_INSERT.index("provider_id")
         values = []
-        for item, r in zip(batch, rows):
-            values.append({
-                **r["fields"],
-                "path": item.rel,
-                "collection": collection_of(item.rel, item.doc),
-                "provider_id": self._provider_id(r["provider_domain"], r["fields"]["provider_name"]),
-                "body": item.body,
-                "source_text": item.text,
-                "source_sha": item.sha,
-                "source_digest": item.digest,
-                "imported_at": self.now,
-                "created_at": self.now,
-                "modified_at": self.now,
-                "decided_at": None,
-                "decided_by_id": None,
-            })
-        ARTICLE_INSERT.run(values)
+        for item in batch:
+            row = list(item.prepared[0])
+            row[provider_at] = self._provider_id(*item.prepared[1])
+            values.append(row)
+        ARTICLE_INSERT.insert(values)
         ids = dict(Article.objects.filter(path__in=[item.rel for item in batch]).values_list("path", "pk"))
         links, images, related = [], [], []
-        for item, r in zip(batch, rows):
+        image_at, related_at = IMAGE_INSERT.index("article_id"), RELATED_INSERT.index("article_id")
+        for item in batch:
             pk = ids[item.rel]
-            for position, label in enumerate(r["topics"]):
+            _row, _provider, topics, item_images, item_related = item.prepared
+            for position, label in enumerate(topics):
                 topic_pk = self._topic_id(label)
                 links.append({"article_id": pk, "topic_id": topic_pk, "position": position,
                               "label": "" if self.topic_names.get(topic_pk) == label else label})
-            for position, image in enumerate(r["images"]):
-                images.append({**image, "article_id": pk, "position": position})
-            for position, story in enumerate(r["related"]):
-                related.append({**story, "article_id": pk, "position": position, "target_id": None})
+            for params in item_images:
+                params = list(params)
+                params[image_at] = pk
+                images.append(params)
+            for params in item_related:
+                params = list(params)
+                params[related_at] = pk
+                related.append(params)
         TOPIC_LINK_INSERT.run(links)
-        IMAGE_INSERT.run(images)
-        RELATED_INSERT.run(related)
+        IMAGE_INSERT.insert(images)
+        RELATED_INSERT.insert(related)
         return [ids[item.rel] for item in batch]
 
     def update_article(self, pk, item: Loaded):
@@ -565,10 +632,10 @@ class RawInsert:
         self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         self.columns = [f.attname for f in self.fields]
 
-    def run(self, rows):
-        if not rows:
-            return
-        connection = connections[router.db_for_write(self.model)]
+    def _connection(self):
+        return connections[router.db_for_write(self.model)]
+
+    def _adapters(self, connection):
         adapters = []
         for f in self.fields:
             if isinstance(f, OrderedJSONField):
@@ -577,16 +644,36 @@ class RawInsert:
                 adapters.append(connection.ops.adapt_datetimefield_value)
             else:
                 adapters.append(None)
+        return adapters
+
+    def index(self, column) -> int:
+        return self.columns.index(column)
+
+    def prepare(self, row: dict) -> list:
+        """One row's parameters, adapted, in column order (no database access: this runs
+        in the import's worker processes too)."""
+        adapters = self._adapters(self._connection())
+        return [row[c] if adapt is None or row[c] is None else adapt(row[c]) for c, adapt in zip(self.columns, adapters)]
+
+    def run(self, rows):
+        if rows:
+            adapters = self._adapters(self._connection())
+            self.insert([
+                [row[c] if adapt is None or row[c] is None else adapt(row[c]) for c, adapt in zip(self.columns, adapters)]
+                for row in rows
+            ])
+
+    def insert(self, params):
+        """Insert rows given as parameter lists (``prepare()``'s)."""
+        if not params:
+            return
+        connection = self._connection()
         qn = connection.ops.quote_name
         sql = "INSERT INTO {} ({}) VALUES ({})".format(
             qn(self.model._meta.db_table),
             ", ".join(qn(f.column) for f in self.fields),
             ", ".join(["%s"] * len(self.fields)),
         )
-        params = [
-            tuple(row[c] if adapt is None or row[c] is None else adapt(row[c]) for c, adapt in zip(self.columns, adapters))
-            for row in rows
-        ]
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
 
@@ -673,15 +760,36 @@ def _import_paths(paths, *, root, dry_run, overwrite, jobs, by, progress) -> Imp
     known = importer.known_shas()
     total = len(entries)
     if jobs > 1 and total > 1:
-        # Workers only read and parse (no database); forked, they start at once.
+        # Workers read, parse and prepare rows (no database); forked, they start at once.
+        # At most a few chunks are in flight, so memory stays flat however slow the
+        # database is.
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(jobs, initializer=_init_worker, initargs=(known,)) as pool:
-            for done, outcome in enumerate(pool.imap(read_one, entries, chunksize=32), 1):
-                importer.handle(*outcome)
-                if progress:
-                    progress(done, total)
+        slots = threading.Semaphore(4 * jobs)
+        stopping = threading.Event()
+
+        def tasks():  # runs in the pool's task thread
+            for chunk in _chunks(entries):
+                slots.acquire()
+                if stopping.is_set():
+                    return
+                yield chunk
+
+        with ctx.Pool(jobs, initializer=_init_worker, initargs=(known, None if dry_run else importer.now)) as pool:
+            try:
+                done = 0
+                for outcomes in pool.imap(read_chunk, tasks()):
+                    slots.release()
+                    for outcome in outcomes:
+                        importer.handle(*outcome)
+                    done += len(outcomes)
+                    if progress:
+                        progress(done, total)
+            finally:  # never leave the task thread waiting for a slot
+                stopping.set()
+                for _ in range(4 * jobs + 1):
+                    slots.release()
     else:
-        _init_worker(known)
+        _init_worker(known, None if dry_run else importer.now)
         for done, entry in enumerate(entries, 1):
             importer.handle(*read_one(entry))
             if progress:

@@ -278,3 +278,25 @@ def test_generated_items_survive_export_import_export(tmp_path_factory, doc, bod
     # Loading with the plain safe loader gives the same data too.
     fm_text = (out2 / "_news" / "x.md").read_text(encoding="utf-8").split("\n---\n")[0][4:]
     assert isinstance(yaml.safe_load(fm_text) or {}, dict)
+
+
+def test_corpus_imported_with_jobs_round_trips_too(corpus_site, tmp_path):
+    """--jobs 2 prepares the rows in worker processes: the result must be the same."""
+    status, out, err = run("import_frontmatter", corpus_site, "--jobs", "2")
+    assert status == 0, err
+    assert out[-1].startswith("created ")
+    status, out, err = run("export_frontmatter", tmp_path)
+    assert status == 0, err
+    exported = tree(tmp_path)
+    expected = corpus_files(corpus_site)
+    assert len(expected) > 1400
+    assert sorted(exported) == sorted(expected)
+    assert [rel for rel in expected if exported[rel] != expected[rel]] == []
+    # The stored documents are those of a one-process import (digests of their data).
+    parallel = dict(Article.objects.values_list("path", "source_digest"))
+    Article.objects.all().delete()
+    status, out, err = run("import_frontmatter", corpus_site)
+    assert status == 0, err
+    assert dict(Article.objects.values_list("path", "source_digest")) == parallel
+    status, out, _ = run("import_frontmatter", corpus_site, "--jobs", "2")
+    assert out[-1].startswith(f"created 0, updated 0, unchanged {len(expected)}")
