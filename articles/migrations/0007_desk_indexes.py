@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0005_leaner_indexes'),
+        ('articles', '0006_public_deletion_mark'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

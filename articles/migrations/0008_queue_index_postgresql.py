@@ -25,6 +25,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("articles", "0006_desk_indexes")]
+    dependencies = [("articles", "0007_desk_indexes")]
 
     operations = [migrations.RunPython(forwards, backwards)]
