@@ -9,6 +9,7 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         from . import receivers  # noqa: F401 - connects the signal receivers
+        from . import public_receivers  # noqa: F401 - deletions move the public site's validators
 
 
 class NewsroomAdminConfig(admin_apps.AdminConfig):

@@ -1,4 +1,6 @@
 """RSS and Atom feeds of the latest published items: all, per topic, per provider."""
+import html
+
 from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
@@ -35,10 +37,10 @@ class LatestFeed(Feed):
         return selectors.feed_items(self.queryset(obj), limit=FEED_SIZE)
 
     def item_title(self, item):
-        return item.display_title
+        return html.unescape(item.display_title)
 
     def item_description(self, item):
-        return item.excerpt or ""
+        return html.unescape(item.excerpt or "")
 
     def item_link(self, item):
         return item.get_absolute_url()

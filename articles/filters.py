@@ -25,6 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import selectors
+from .services import COLLECTION_FOLDERS
 from .models import Article, Provider, Topic
 
 MAX_QUERY_WORDS = 8
@@ -77,8 +78,13 @@ class IntegerFilter(django_filters.NumberFilter):
 
 
 class ArticleFilter(django_filters.FilterSet):
-    collection = django_filters.CharFilter(field_name="collection", max_length=100)
-    type = django_filters.CharFilter(field_name="type", max_length=50)
+    collection = django_filters.ChoiceFilter(
+        field_name="collection", choices=[(c, c.title()) for c in COLLECTION_FOLDERS], empty_label="All",
+    )
+    type = django_filters.CharFilter(
+        field_name="type", max_length=50,
+        widget=forms.TextInput(attrs={"placeholder": "article, video, course, ..."}),
+    )
     topic = django_filters.ModelChoiceFilter(
         queryset=Topic.objects.only("id", "topic_id", "name").order_by("name"), to_field_name="topic_id", method="filter_topic",
         label="Topic",

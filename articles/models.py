@@ -478,3 +478,18 @@ class ArticleChange(models.Model):
 
     def __str__(self):
         return f"{self.get_source_display()} change of {self.article_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class DeletionMark(models.Model):
+    """When an item, a provider or a topic was last deleted (one row, ``pk=1``).
+
+    The public site's validators (ETag / Last-Modified, see ``selectors.content_stamp``)
+    come from ``MAX(modified_at)`` of the content tables, which every change moves; a
+    deletion leaves no row behind to carry a newer ``modified_at``, so it is recorded
+    here (``articles.public_receivers``).
+    """
+
+    deleted_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"last deletion at {self.deleted_at:%Y-%m-%d %H:%M:%S}"

@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .models import Article, ArticleImage, ArticleTopic, Provider, RelatedStory, Topic
+from .models import Article, ArticleImage, ArticleTopic, DeletionMark, Provider, RelatedStory, Topic
 
 # Newest first; items without a date go last on every database; path breaks ties the
 # way the site's own generator did (its pages list equal dates/scores by path).
@@ -180,9 +180,10 @@ def collections():
 class ContentStamp:
     """A cheap fingerprint of everything the public site shows.
 
-    The latest change and the row count of items, providers and topics: any edit, import,
-    publish or unpublish moves ``modified_at`` (the services set it), and a deletion
-    changes a count. One query.
+    The latest ``modified_at`` of items, providers and topics (every edit, import,
+    publish or unpublish moves one: the services and the importer set it) and the time
+    of the latest deletion (``DeletionMark``). One query of four index probes or tiny
+    scans; no ``COUNT(*)``, which costs a full scan of the items on PostgreSQL.
     """
 
     last_modified: object
@@ -190,24 +191,23 @@ class ContentStamp:
 
 
 def content_stamp() -> ContentStamp:
-    tables = [Article._meta.db_table, Provider._meta.db_table, Topic._meta.db_table]
     qn = connection.ops.quote_name
-    parts = ", ".join(
-        f"(SELECT MAX({qn('modified_at')}) FROM {qn(t)}), (SELECT COUNT(*) FROM {qn(t)})" for t in tables
-    )
+    sources = [(Article._meta.db_table, "modified_at"), (Provider._meta.db_table, "modified_at"),
+               (Topic._meta.db_table, "modified_at"), (DeletionMark._meta.db_table, "deleted_at")]
+    parts = ", ".join(f"(SELECT MAX({qn(column)}) FROM {qn(table)})" for table, column in sources)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {parts}")
         row = cursor.fetchone()
     latest = []
-    for value in row[0::2]:
+    for value in row:
         if isinstance(value, str):  # SQLite answers a raw MAX() with text
             value = parse_datetime(value)
         if value is not None and timezone.is_naive(value):
             value = timezone.make_aware(value, datetime.timezone.utc)
-        if value is not None:
-            latest.append(value)
-    token = hashlib.sha1(repr(row).encode()).hexdigest()[:20]
-    return ContentStamp(last_modified=max(latest) if latest else None, token=token)
+        latest.append(value)
+    known = [v for v in latest if v is not None]
+    token = hashlib.sha1(repr([v.isoformat() if v else None for v in latest]).encode()).hexdigest()[:20]
+    return ContentStamp(last_modified=max(known) if known else None, token=token)
 
 
 def feed_items(queryset, *, limit: int):

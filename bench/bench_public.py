@@ -237,7 +237,9 @@ def run_db(kind: str, args, tmp: Path) -> dict:
             raise SystemExit(f"bench_public: the {kind} run failed")
         return json.loads(proc.stdout.strip().splitlines()[-1])
     finally:
-        if drop:
+        if drop and args.keep_pg:
+            print(f"kept PostgreSQL database {drop}")
+        elif drop:
             subprocess.run(["psql", PG_SERVER + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {drop}"], check=False)
 
 
@@ -271,6 +273,7 @@ def main() -> None:
     parser.add_argument("--corpus", default=str(CORPUS))
     parser.add_argument("--tmp", default=None, help="where the temporary folder goes")
     parser.add_argument("--keep", default=None, help="copy the SQLite database to this file")
+    parser.add_argument("--keep-pg", action="store_true", help="keep the PostgreSQL database (its name is printed)")
     parser.add_argument("--json", default=None, help="write the raw figures to this file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -1,4 +1,6 @@
 """HTTP behaviour of the public site: validators, 304s, Cache-Control, no stale pages."""
+import time
+
 import pytest
 
 from articles.models import Article
@@ -73,9 +75,16 @@ def test_edits_and_deletions_change_the_validators(client):
     response = client.get("/", HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200 and "New title" in response.content.decode()
     etag = response["ETag"]
+    last_modified = response["Last-Modified"]
     Article.objects.filter(pk=other.pk).delete()  # a delete moves no modified_at
     response = client.get("/", HTTP_IF_NONE_MATCH=etag)
     assert response.status_code == 200 and other.get_absolute_url() not in response.content.decode()
+    etag = response["ETag"]
+    data.topic("gone", "Gone").delete()
+    assert client.get("/", HTTP_IF_NONE_MATCH=etag).status_code == 200
+    time.sleep(1.01)  # Last-Modified has whole seconds
+    data.provider("gone.org", "Gone").delete()
+    assert client.get("/", HTTP_IF_MODIFIED_SINCE=last_modified).status_code == 200
 
 
 def test_errors_are_not_cached_as_public(client):

@@ -74,6 +74,13 @@ def test_item_page_shows_everything_a_reader_needs(client):
     assert '<link rel="canonical"' in html
 
 
+def test_character_references_left_in_the_source_are_shown_as_characters(client):
+    item = data.article(1, title="Copilot &amp; you", excerpt="We&#8217;re excited <b>really</b>")
+    for html in (page(client, "/"), page(client, item.get_absolute_url())):
+        assert "Copilot &amp; you" in html and "Copilot &amp;amp;" not in html
+        assert "We’re excited &lt;b&gt;really&lt;/b&gt;" in html and "&amp;#8217;" not in html
+
+
 def test_draft_and_unknown_pages_are_404(client):
     draft = data.article(1, published=False)
     page(client, draft.get_absolute_url(), status=404)

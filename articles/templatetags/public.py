@@ -1,6 +1,7 @@
 """Template helpers for the public pages: safe URLs, sanitized HTML, pagination links."""
 from __future__ import annotations
 
+import html
 import re
 from urllib.parse import urlsplit
 
@@ -19,6 +20,15 @@ EMBED_HOSTS = {
     "channel9.msdn.com", "learn.microsoft.com", "docs.microsoft.com", "www.microsoft.com",
 }
 HTML_LIKE = re.compile(r"<[a-zA-Z/!]")
+
+
+@register.filter
+def plain(value):
+    """Text for display: character references that the source left in (``&#8217;``,
+    ``&amp;``) decoded; the template's autoescaping then escapes the result once."""
+    if not value or not isinstance(value, str) or "&" not in value:
+        return value
+    return html.unescape(value)
 
 
 @register.filter
