@@ -631,11 +631,19 @@ class RawInsert:
         self.model = model
         self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
         self.columns = [f.attname for f in self.fields]
+        self._adapter_cache: dict = {}
 
     def _connection(self):
         return connections[router.db_for_write(self.model)]
 
     def _adapters(self, connection):
+        key = (connection.alias, connection.vendor)
+        cached = self._adapter_cache.get(key)
+        if cached is None:
+            cached = self._adapter_cache[key] = self._make_adapters(connection)
+        return cached
+
+    def _make_adapters(self, connection):
         adapters = []
         for f in self.fields:
             if isinstance(f, OrderedJSONField):
@@ -669,11 +677,15 @@ class RawInsert:
             return
         connection = self._connection()
         qn = connection.ops.quote_name
-        sql = "INSERT INTO {} ({}) VALUES ({})".format(
-            qn(self.model._meta.db_table),
-            ", ".join(qn(f.column) for f in self.fields),
-            ", ".join(["%s"] * len(self.fields)),
-        )
+        table, columns = qn(self.model._meta.db_table), ", ".join(qn(f.column) for f in self.fields)
+        if connection.vendor == "postgresql":
+            # COPY loads rows about twice as fast as a pipelined executemany of INSERTs.
+            with connection.cursor() as cursor, connection.wrap_database_errors:
+                with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                    for row in params:
+                        copy.write_row(row)
+            return
+        sql = "INSERT INTO {} ({}) VALUES ({})".format(table, columns, ", ".join(["%s"] * len(self.fields)))
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
 

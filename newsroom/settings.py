@@ -169,6 +169,9 @@ NEWSROOM = {
     # Public site metadata used by feeds and the API.
     "SITE_TITLE": os.environ.get("NEWSROOM_SITE_TITLE", "Newsroom"),
     "LOCALE": os.environ.get("NEWSROOM_LOCALE", "en-us"),
+    # Admin import: largest expanded size and entry count of an uploaded .zip.
+    "MAX_ZIP_BYTES": int(os.environ.get("NEWSROOM_MAX_ZIP_BYTES", str(200 * 1024 * 1024))),
+    "MAX_ZIP_FILES": int(os.environ.get("NEWSROOM_MAX_ZIP_FILES", "200000")),
 }
 
 # Public site: rendered pages, feeds and API pages are kept per process, keyed by the
