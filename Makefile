@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/newsroom
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run test test-pg test-browser check-deploy bench bench-web wrk browser-deps clean
+.PHONY: venv run test test-pg test-browser check-deploy bench bench-admin bench-web wrk browser-deps clean
 
 venv: $(VENV)/.installed
 
@@ -60,6 +60,10 @@ wrk:
 bench-web: venv wrk
 	$(PY) bench/bench_public.py $(BENCH_WEB_ARGS)
 	$(PY) bench/load.py $(LOAD_ARGS)
+
+# The editors' desk (issue 4): queue, changelists, autocomplete with 100,000 items.
+bench-admin: venv
+	$(PY) bench/bench_admin.py $(BENCH_ADMIN_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles

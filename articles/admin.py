@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.utils import quote, unquote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -45,12 +46,17 @@ def public_url(obj):
         return None
 
 
-def logo_html(images, size=32):
-    """The first logo rendition of a provider's ``images`` as an <img>, or ''."""
-    for image in images or ():
-        url = image.get("url") if isinstance(image, dict) else None
-        if url and (url.startswith(("http://", "https://")) or (url.startswith("/") and not url.startswith("//"))):
-            return format_html('<img src="{}" width="{}" height="{}" alt="" loading="lazy" class="nr-logo">', url, size, size)
+def logo_html(*image_lists, size=32):
+    """The first logo rendition among ``images`` lists as an <img>, or ''.
+
+    Absolute URLs first: a site-relative one (``/assets/...``) only shows where the
+    public site serves it.
+    """
+    candidates = [i.get("url") for images in image_lists for i in (images or ()) if isinstance(i, dict) and i.get("url")]
+    absolute = [u for u in candidates if isinstance(u, str) and u.startswith(("http://", "https://"))]
+    relative = [u for u in candidates if isinstance(u, str) and u.startswith("/") and not u.startswith("//")]
+    for url in absolute + relative:
+        return format_html('<img src="{}" width="{}" height="{}" alt="" loading="lazy" class="nr-logo">', url, size, size)
     return ""
 
 
@@ -66,6 +72,42 @@ class CheapPaginator(Paginator):
             counted = qs.order_by()[: self.limit + 1].count()
             return counted
         return len(qs)
+
+
+class LookaheadPaginator(Paginator):
+    """Autocomplete pages: one query fetches the page and one row more, so it knows whether
+    there is a next page without counting every match."""
+
+    _count = None
+
+    @property
+    def count(self):
+        return self._count if self._count is not None else self.per_page
+
+    def page(self, number):
+        try:
+            number = max(1, int(number))
+        except (TypeError, ValueError):
+            number = 1
+        start = (number - 1) * self.per_page
+        rows = list(self.object_list[start:start + self.per_page + 1])
+        self._count = start + len(rows)
+        return self._get_page(rows[: self.per_page], number, self)
+
+    def get_page(self, number):
+        return self.page(number)
+
+
+LIST_DEFERRED = ("body", "source_text", "extra", "secured", "featured_content", "provider_extra", "provider_authors",
+                 "source_sha", "source_digest")
+
+
+def is_autocomplete(request):
+    return bool(request.resolver_match) and request.resolver_match.url_name == "autocomplete"
+
+
+def is_list_view(request):
+    return bool(request.resolver_match) and (request.resolver_match.url_name or "").endswith("_changelist")
 
 
 # --------------------------------------------------------------------------------------
@@ -109,13 +151,30 @@ class HeatFilter(BandFilter):
              ("1-19", "1 to 19", 1, 20), ("0", "0 or unknown", None, 1))
 
 
+def distinct_values(field: str) -> list[str]:
+    """The distinct non-null values of an indexed column, read by skipping through its
+    index (a recursive CTE: one index probe per value, not a scan of the table)."""
+    from django.db import connections, router
+
+    connection = connections[router.db_for_read(Article)]
+    qn = connection.ops.quote_name
+    table, column = qn(Article._meta.db_table), qn(Article._meta.get_field(field).column)
+    sql = (
+        f"WITH RECURSIVE v(x) AS (SELECT MIN({column}) FROM {table} "
+        f"UNION ALL SELECT (SELECT MIN({column}) FROM {table} WHERE {column} > v.x) FROM v WHERE v.x IS NOT NULL) "
+        f"SELECT x FROM v WHERE x IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return [row[0] for row in cursor.fetchall()]
+
+
 class CollectionFilter(admin.SimpleListFilter):
     title = "collection"
     parameter_name = "collection"
 
     def lookups(self, request, model_admin):
-        values = Article.objects.order_by("collection").values_list("collection", flat=True).distinct()
-        return [(v, v or "(none)") for v in values]
+        return [(v, v or "(none)") for v in distinct_values("collection")]
 
     def queryset(self, request, queryset):
         if self.value() is not None:
@@ -128,8 +187,7 @@ class TypeFilter(admin.SimpleListFilter):
     parameter_name = "type"
 
     def lookups(self, request, model_admin):
-        values = Article.objects.exclude(type=None).order_by("type").values_list("type", flat=True).distinct()
-        return [(v, v) for v in values]
+        return [(v, v) for v in distinct_values("type")]
 
     def queryset(self, request, queryset):
         if self.value() is not None:
@@ -154,6 +212,25 @@ class TopicFilter(admin.SimpleListFilter):
             return queryset.none()
         links = ArticleTopic.objects.filter(article=OuterRef("pk"), topic_id__in=topic.descendant_ids())
         return queryset.filter(Exists(links))
+
+
+class ProviderFilter(admin.SimpleListFilter):
+    """Providers by name (only the two columns the list shows are read)."""
+
+    title = "provider"
+    parameter_name = "provider__id__exact"
+
+    def lookups(self, request, model_admin):
+        return [(str(pk), name or domain) for pk, name, domain in
+                Provider.objects.order_by("name", "domain").values_list("pk", "name", "domain")]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(provider_id=int(value))
+        if value is not None:
+            return queryset.none()
+        return queryset
 
 
 class DecidedFilter(admin.SimpleListFilter):
@@ -230,7 +307,7 @@ class DeskActionForm(ActionForm):
     """The action bar: a note, a topic and a time for the actions that need them."""
 
     note = forms.CharField(required=False, label="Note", widget=forms.TextInput(attrs={"size": 24, "placeholder": "optional note"}))
-    topic = forms.ModelChoiceField(queryset=Topic.objects.order_by("name"), required=False, label="Topic")
+    topic = forms.ModelChoiceField(queryset=Topic.objects.only("id", "name").order_by("name"), required=False, label="Topic")
     publish_at = forms.DateTimeField(
         required=False, label="Publish at",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -249,7 +326,9 @@ class ArticleAdminForm(forms.ModelForm):
         fields = "__all__"
         widgets = {
             "title": forms.TextInput(attrs={"class": "vLargeTextField"}),
-            "excerpt": forms.Textarea(attrs={"rows": 3}),
+            "excerpt": forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"}),
+            "body": forms.Textarea(attrs={"rows": 8, "class": "vLargeTextField"}),
+            "featured_content": forms.Textarea(attrs={"rows": 3, "class": "vLargeTextField"}),
             "category": forms.TextInput(),
         }
 
@@ -381,7 +460,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
 
     list_display = ["title_link", "collection", "type", "quality", "heat", "status", "provider_logo", "published_at"]
     list_display_links = None
-    list_filter = [DecidedFilter, CollectionFilter, TypeFilter, TopicFilter, "provider", QualityFilter, HeatFilter,
+    list_filter = [DecidedFilter, CollectionFilter, TypeFilter, TopicFilter, ProviderFilter, QualityFilter, HeatFilter,
                    "published_at", "decided_at", DecidedByFilter]
     search_fields = ["title", "excerpt", "web_url", "original_url", "provider__name", "provider__domain", "path"]
     list_select_related = ["provider", "decided_by", "schedule"]
@@ -393,10 +472,10 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
     action_form = DeskActionForm
     actions = ["publish_selected", "reject_selected", "unpublish_selected", "schedule_selected", "add_topic",
                "export_selected"]
-    change_list_template = "admin/articles/article/change_list.html"
+    change_list_template = "admin/articles/desk_change_list.html"
     autocomplete_fields = ["provider"]
     inlines = [ArticleTopicInline, ArticleImageInline, RelatedStoryInline]
-    object_history_template = "admin/articles/article/object_history.html"
+    object_history_template = "admin/articles/desk_object_history.html"
     readonly_fields = ["status", "links", "body_preview", "provider_logo", "provider_data", "extra_keys",
                        "secured_value", "suggestions", "imported"]
     search_help_text = "Title, excerpt, URL, path or provider."
@@ -407,13 +486,37 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
 
     # ---- lists ----
     def get_queryset(self, request):
-        return super().get_queryset(request).prefetch_related(
-            Prefetch("topic_links", queryset=ArticleTopic.objects.select_related("topic").order_by("position"))
-        )
+        qs = super().get_queryset(request)
+        if is_list_view(request):
+            # A list never shows the file text, the body or the other keys: leave them in
+            # the database.
+            qs = qs.defer(*LIST_DEFERRED).prefetch_related(
+                Prefetch("topic_links", queryset=ArticleTopic.objects.select_related("topic").only(
+                    "id", "article_id", "topic_id", "position", "label", "topic__id", "topic__name").order_by("position"))
+            )
+        return qs
 
     def get_search_results(self, request, queryset, search_term):
-        # Autocomplete (related stories) wants items, best matches by title first.
+        if is_autocomplete(request):
+            # Linking a related story: match titles (and an exact URL), newest first,
+            # stopping at the first page of matches.
+            queryset = queryset.defer(*LIST_DEFERRED)
+            term = search_term.strip()
+            if not term:
+                return queryset, False
+            if term.startswith(("http://", "https://")):
+                return queryset.filter(Q(web_url=term) | Q(original_url=term)), False
+            q = Q()
+            for word in term.split()[:5]:
+                q &= Q(title__icontains=word)
+            # Newest rows first by primary key: a sequential scan that stops at the page.
+            return queryset.filter(q).order_by("-pk"), False
         return super().get_search_results(request, queryset, search_term)
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        if is_autocomplete(request):
+            return LookaheadPaginator(queryset, per_page, orphans, allow_empty_first_page)
+        return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
 
     @admin.display(description="Title", ordering="title")
     def title_link(self, obj):
@@ -447,7 +550,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
         if obj.provider_id is None:
             return obj.provider_name or ""
         provider = obj.provider
-        return format_html("{} {}", logo_html(provider.images or obj.provider_images, 24), provider.name or provider.domain)
+        return format_html("{} {}", logo_html(provider.images, obj.provider_images, size=24), provider.name or provider.domain)
 
     @admin.display(description="Topics")
     def topic_list(self, obj):
@@ -475,8 +578,8 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
         if obj is not None:
             source.append("imported")
         fieldsets = [
-            (None, {"fields": content + ["version"]}),
-            ("Decision", {"fields": decision}),
+            ("Decision", {"fields": decision + ["version"]}),
+            ("Content", {"fields": content}),
             ("Source and URLs", {"fields": source}),
             ("Scores", {"fields": ["quality", "heat"]}),
             ("Provider", {"fields": ["provider", "provider_name", "provider_logo", "provider_data"]}),
@@ -584,7 +687,18 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
             self._decide(request, obj, decision, form.cleaned_data.get("decision_note", ""), form.cleaned_data.get("publish_at"))
 
     def save_formset(self, request, form, formset, change):
-        instances = formset.save()
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for obj in instances:
+            if isinstance(obj, RelatedStory) and obj.target_id and not (obj.title or obj.web_url):
+                # Linked through autocomplete: the entry describes the item, as files do.
+                filled = services.related_story_from(obj.target, article=form.instance, position=obj.position)
+                for name in ("title", "excerpt", "published_at", "web_url", "type", "provider_name", "provider_domain", "quality"):
+                    if getattr(obj, name) in (None, ""):
+                        setattr(obj, name, getattr(filled, name))
+            obj.save()
+        formset.save_m2m()
         counts = {"added": len(formset.new_objects), "changed": len(formset.changed_objects), "removed": len(formset.deleted_objects)}
         if any(counts.values()) and change:
             label = formset.model._meta.verbose_name_plural
@@ -738,12 +852,12 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
 class ReviewItemAdmin(ArticleAdmin):
     """The review queue: what awaits a decision, best first."""
 
-    list_display = ["logo", "title_link", "topic_list", "quality", "heat", "age", "collection", "decide"]
-    list_filter = [QueueStatusFilter, CollectionFilter, TypeFilter, TopicFilter, "provider", QualityFilter, HeatFilter,
+    list_display = ["logo", "queue_title", "topic_list", "quality", "heat", "age", "collection", "decide"]
+    list_filter = [QueueStatusFilter, CollectionFilter, TypeFilter, TopicFilter, ProviderFilter, QualityFilter, HeatFilter,
                    "published_at", "decided_at", DecidedByFilter]
     ordering = [F("quality").desc(nulls_last=True), F("heat").desc(nulls_last=True),
                 F("published_at").desc(nulls_last=True), "-id"]
-    sortable_by = ["title_link", "quality", "heat", "age"]
+    sortable_by = ["queue_title", "quality", "heat", "age"]
     list_per_page = 50
 
     def has_view_permission(self, request, obj=None):
@@ -767,11 +881,22 @@ class ReviewItemAdmin(ArticleAdmin):
             fields.remove("decide")
         return fields
 
+    @admin.display(description="Title", ordering="title")
+    def queue_title(self, obj):
+        url = reverse("admin:articles_reviewitem_change", args=[quote(obj.pk)])
+        provider = (obj.provider.name or obj.provider.domain) if obj.provider_id else (obj.provider_name or "")
+        return format_html('<a href="{}"><strong>{}</strong></a><br><small class="nr-path">{} · {}</small>', url,
+                           obj.display_title, provider, obj.type or obj.collection)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"title": "Review queue", "subtitle": None, **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra_context)
+
     @admin.display(description="")
     def logo(self, obj):
         if obj.provider_id:
-            return logo_html(obj.provider.images or obj.provider_images, 40)
-        return logo_html(obj.provider_images, 40)
+            return logo_html(obj.provider.images, obj.provider_images, size=40)
+        return logo_html(obj.provider_images, size=40)
 
     @admin.display(description="Decide")
     def decide(self, obj):
@@ -933,6 +1058,27 @@ class MergedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ProviderChangeList(ChangeList):
+    """Figures for the providers of the page only, in one query on the covering index
+    (provider, published, quality, published_at): the list costs the same whatever the
+    size of the article table."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        rows = self.result_list = list(self.result_list)
+        stats = {
+            row["provider_id"]: row for row in
+            Article.objects.filter(provider_id__in=[p.pk for p in rows]).values("provider_id").annotate(
+                n=Count("*"), public=Count("provider_id", filter=Q(published=True) | Q(published__isnull=True)),
+                avg=Avg("quality"), latest=Max("published_at"),
+            ).order_by("provider_id")
+        }
+        for provider in rows:
+            row = stats.get(provider.pk, {})
+            provider.n_items, provider.n_public = row.get("n", 0), row.get("public", 0)
+            provider.mean_quality, provider.latest = row.get("avg"), row.get("latest")
+
+
 @admin.register(Provider)
 class ProviderAdmin(admin.ModelAdmin):
     class Media:
@@ -951,20 +1097,12 @@ class ProviderAdmin(admin.ModelAdmin):
         ("Logo", {"fields": ["logo_preview", "logo_upload"]}),
     ]
 
-    def get_queryset(self, request):
-        qs = super().get_queryset(request)
-        if request.resolver_match and request.resolver_match.url_name == "articles_provider_changelist":
-            qs = qs.annotate(
-                n_items=Count("articles"),
-                n_public=Count("articles", filter=Q(articles__published=True) | Q(articles__published__isnull=True)),
-                mean_quality=Avg("articles__quality"),
-                latest=Max("articles__published_at"),
-            )
-        return qs
+    def get_changelist(self, request, **kwargs):
+        return ProviderChangeList
 
     @admin.display(description="")
     def logo(self, obj):
-        return logo_html(obj.images, 32)
+        return logo_html(obj.images, size=32)
 
     @admin.display(description="Logo renditions")
     def logo_preview(self, obj):
@@ -978,20 +1116,20 @@ class ProviderAdmin(admin.ModelAdmin):
     def file_path(self, obj):
         return obj.path or "Created in Newsroom"
 
-    @admin.display(description="Items", ordering="n_items")
+    @admin.display(description="Items")
     def item_count(self, obj):
         url = reverse("admin:articles_article_changelist") + f"?provider__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, obj.n_items)
 
-    @admin.display(description="Published", ordering="n_public")
+    @admin.display(description="Published")
     def published_share(self, obj):
         return f"{100 * obj.n_public / obj.n_items:.0f}%" if obj.n_items else "-"
 
-    @admin.display(description="Avg quality", ordering="mean_quality")
+    @admin.display(description="Avg quality")
     def avg_quality(self, obj):
         return f"{obj.mean_quality:.1f}" if obj.mean_quality is not None else "-"
 
-    @admin.display(description="Latest item", ordering="latest")
+    @admin.display(description="Latest item")
     def latest_item(self, obj):
         return obj.latest.strftime("%Y-%m-%d") if obj.latest else "-"
 

@@ -7,6 +7,7 @@ class NewsroomAdminSite(admin.AdminSite):
     site_title = "Newsroom"
     index_title = "Editors' desk"
     index_template = "admin/newsroom_index.html"
+    enable_nav_sidebar = False  # the queue needs the width
 
     def index(self, request, extra_context=None):
         from .desk_selectors import desk_summary

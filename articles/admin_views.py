@@ -31,8 +31,10 @@ from .importer import STATUSES, import_paths
 from .services import COLLECTION_FOLDERS, _plain
 
 STAGING_TTL = 24 * 3600
-MAX_ZIP_BYTES = int(getattr(settings, "NEWSROOM", {}).get("MAX_ZIP_BYTES", 200 * 1024 * 1024))
-MAX_ZIP_FILES = int(getattr(settings, "NEWSROOM", {}).get("MAX_ZIP_FILES", 200_000))
+def zip_limits() -> tuple[int, int]:
+    """(largest expanded size in bytes, most entries) of an uploaded .zip."""
+    conf = getattr(settings, "NEWSROOM", {})
+    return int(conf.get("MAX_ZIP_BYTES", 200 * 1024 * 1024)), int(conf.get("MAX_ZIP_FILES", 200_000))
 CONTENT_SUFFIXES = (".md", ".markdown", ".html", ".txt", ".yaml", ".yml")
 
 
@@ -67,8 +69,9 @@ def safe_member_name(name: str) -> PurePosixPath:
 
 def extract_zip(fileobj, dest: Path, *, max_bytes=None, max_files=None) -> None:
     """Extract a site archive, refusing escaping paths, links and oversized content."""
-    max_bytes = MAX_ZIP_BYTES if max_bytes is None else max_bytes
-    max_files = MAX_ZIP_FILES if max_files is None else max_files
+    default_bytes, default_files = zip_limits()
+    max_bytes = default_bytes if max_bytes is None else max_bytes
+    max_files = default_files if max_files is None else max_files
     try:
         archive = zipfile.ZipFile(fileobj)
     except (zipfile.BadZipFile, OSError) as exc:
@@ -229,7 +232,7 @@ class ImportExportViews:
                 request.session[f"newsroom-import:{token}"] = request.user.pk
                 return HttpResponseRedirect(reverse("admin:articles_article_import_review", args=[token]))
         context = {**self.admin_site.each_context(request), "title": "Import front-matter files", "opts": self.opts,
-                   "form": form, "max_zip_mb": MAX_ZIP_BYTES // (1024 * 1024)}
+                   "form": form, "max_zip_mb": zip_limits()[0] // (1024 * 1024)}
         return TemplateResponse(request, self.import_template, context)
 
     def import_review_view(self, request, token):

@@ -246,6 +246,13 @@ class Article(SourceRecord):
             models.Index(fields=["web_url"], name="article_web_url"),
             models.Index(fields=["original_url"], name="article_original_url"),
             models.Index(fields=["type"], name="article_type"),
+            # The desk: awaiting review by collection, and per-provider figures, read
+            # from the indexes alone.
+            models.Index(
+                fields=["collection"], name="article_queue_coll",
+                condition=Q(published=False, decided_at__isnull=True),
+            ),
+            models.Index(fields=["provider", "published", "quality", "published_at"], name="article_provider_stats"),
         ]
 
     def __str__(self):

@@ -30,3 +30,20 @@ def make_items(n, *, start=0, published=False, provider=None, topic=None, **fiel
     created = list(Article.objects.filter(path__in=[a.path for a in items]))
     ArticleTopic.objects.bulk_create(ArticleTopic(article=a, topic=topic, position=0) for a in created)
     return created
+
+
+def ensure_groups():
+    """The groups of the data migration, again (a transactional test flushes them)."""
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.auth.models import Permission
+
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
+    migration = importlib.import_module("articles.migrations.0003_editorial_groups")
+    for name, table in (("Editor", migration.EDITOR), ("Contributor", migration.CONTRIBUTOR)):
+        group, _ = Group.objects.get_or_create(name=name)
+        wanted = [migration.codename(action, model) for model, actions in table.items() for action in actions]
+        group.permissions.set(Permission.objects.filter(content_type__app_label="articles", codename__in=wanted))

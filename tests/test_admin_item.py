@@ -148,3 +148,17 @@ def test_link_a_suggestion_in_one_click(client, editor):
     response = client.post(reverse("admin:articles_article_link", args=[a.pk]), {"target": b.pk})
     assert response.status_code == 302
     assert a.related_stories.get().target == b
+
+
+def test_autocomplete_finds_items_by_title_words_and_pages(client, editor):
+    items = make_items(25)
+    Article.objects.filter(pk=items[3].pk).update(title="Dataverse for Teams arrives")
+    client.login(username=editor.username, password=PASSWORD)
+    url = reverse("admin:autocomplete")
+    base = {"app_label": "articles", "model_name": "relatedstory", "field_name": "target"}
+    data = client.get(url, {**base, "term": "teams dataverse"}).json()
+    assert [r["id"] for r in data["results"]] == [str(items[3].pk)] and data["pagination"]["more"] is False
+    data = client.get(url, {**base, "term": "item"}).json()
+    assert len(data["results"]) == 20 and data["pagination"]["more"] is True
+    data = client.get(url, {**base, "term": "item", "page": 2}).json()
+    assert len(data["results"]) == 4 and data["pagination"]["more"] is False
