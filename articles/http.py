@@ -5,7 +5,8 @@ Every public response carries an ``ETag`` and a ``Last-Modified`` derived from
 with ``If-None-Match`` / ``If-Modified-Since`` gets a ``304 Not Modified`` without the
 page being built. ``Cache-Control: public, max-age=0, must-revalidate`` lets caches keep
 the page but makes them ask every time, so a publish or an unpublish is visible on the
-very next request.
+very next request. The server keeps rendered answers too (the ``public`` cache), under
+the same key as the ETag.
 """
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import os
 import time
 
 from django.conf import settings
+from django.core.cache import caches
+from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
 from django.views.decorators.http import condition
@@ -26,6 +29,9 @@ from . import selectors
 RELEASE = os.environ.get("NEWSROOM_RELEASE") or str(int(time.time()))
 
 
+public_cache = caches["public"]
+
+
 def _stamp(request):
     stamp = getattr(request, "_newsroom_stamp", None)
     if stamp is None:
@@ -35,7 +41,8 @@ def _stamp(request):
 
 def _etag(request, *args, **kwargs):
     stamp = _stamp(request)
-    key = f"{RELEASE}:{stamp.token}:{request.get_full_path()}"
+    # Host and scheme too: feeds, sitemaps and canonical links hold absolute URLs.
+    key = f"{RELEASE}:{stamp.token}:{request.scheme}://{request.get_host()}{request.get_full_path()}"
     return hashlib.sha1(key.encode()).hexdigest()[:32]
 
 
@@ -43,9 +50,36 @@ def _last_modified(request, *args, **kwargs):
     return _stamp(request).last_modified
 
 
+def _page_cached(view):
+    """Serve a 200 answer rendered before for the same URL and the same content stamp.
+
+    The key is the ETag (release, content stamp, full path): once anything changes,
+    every key is new, so a cached page can never be stale; old entries age out.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        key = "page:" + _etag(request)
+        hit = public_cache.get(key)
+        if hit is not None:
+            status, content_type, content = hit
+            return HttpResponse(content, status=status, content_type=content_type)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.streaming:
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+            public_cache.set(key, (response.status_code, response["Content-Type"], response.content))
+        return response
+
+    return wrapper
+
+
 def public(view):
-    """Conditional GET (ETag + Last-Modified -> 304) and Cache-Control for a public view."""
-    conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(view)
+    """Conditional GET (ETag + Last-Modified -> 304), the page cache, and Cache-Control
+    for a public view."""
+    conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(_page_cached(view))
 
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):

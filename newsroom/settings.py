@@ -173,3 +173,21 @@ NEWSROOM = {
     "MAX_ZIP_BYTES": int(os.environ.get("NEWSROOM_MAX_ZIP_BYTES", str(200 * 1024 * 1024))),
     "MAX_ZIP_FILES": int(os.environ.get("NEWSROOM_MAX_ZIP_FILES", "200000")),
 }
+
+# Public site: rendered pages, feeds and API pages are kept per process, keyed by the
+# content stamp (any edit, import, decision or deletion makes new keys, so nothing
+# stale is ever served). NEWSROOM_PUBLIC_CACHE_ENTRIES=0 turns it off.
+_PUBLIC_CACHE_ENTRIES = int(os.environ.get("NEWSROOM_PUBLIC_CACHE_ENTRIES", "2000"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "public": (
+        {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "newsroom-public",
+            "TIMEOUT": 3600,
+            "OPTIONS": {"MAX_ENTRIES": _PUBLIC_CACHE_ENTRIES, "CULL_FREQUENCY": 4},
+        }
+        if _PUBLIC_CACHE_ENTRIES > 0
+        else {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+    ),
+}

@@ -116,3 +116,27 @@ def test_cached_counts_follow_every_change(client, tmp_path):
     assert count() == "2" and "2 items<" in providers()
     Article.objects.filter(pk=first.pk).delete()
     assert count() == "1"
+
+
+def test_rendered_pages_are_reused_until_anything_changes(client, django_assert_num_queries):
+    item = data.article(1, title="Cached story")
+    for url in ("/", "/api/news/index.json", item.get_absolute_url(), "/feeds/latest.rss"):
+        first = client.get(url)
+        with django_assert_num_queries(1):  # the content stamp only
+            again = client.get(url)
+        assert again.status_code == 200 and again.content == first.content
+        assert again["Content-Type"] == first["Content-Type"] and again["ETag"] == first["ETag"]
+    item.unpublish()
+    assert "Cached story" not in client.get("/").content.decode()
+    assert client.get(item.get_absolute_url()).status_code == 404
+    assert client.get("/api/news/index.json").status_code == 404
+    item.publish()
+    assert "Cached story" in client.get("/").content.decode()
+
+
+def test_absolute_urls_follow_the_host_asking(client):
+    data.article(1)
+    one = client.get("/feeds/latest.rss", HTTP_HOST="localhost")
+    two = client.get("/feeds/latest.rss", HTTP_HOST="127.0.0.1")
+    assert b"http://localhost/" in one.content and b"http://localhost/" not in two.content
+    assert one["ETag"] != two["ETag"]
