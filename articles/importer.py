@@ -243,11 +243,11 @@ def read_one(entry):
     abs_path, rel, kind = entry
     max_bytes = settings.NEWSROOM["MAX_FILE_BYTES"]
     try:
-        with open(abs_path, "rb") as handle:  # read(n) of a buffered file loops to n or EOF
-            data = handle.read(max_bytes + 1)
-        if len(data) > max_bytes:
-            size = os.path.getsize(abs_path)
-            raise fm.FrontMatterError(rel, None, f"file is {size} bytes, over the limit of {max_bytes}")
+        with open(abs_path, "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > max_bytes:
+                raise fm.FrontMatterError(rel, None, f"file is {size} bytes, over the limit of {max_bytes}")
+            data = handle.read()
         sha = fm.sha256(data)
         if _KNOWN_SHAS.get(rel) == sha:
             return ("unchanged", rel, kind)

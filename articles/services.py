@@ -352,7 +352,9 @@ def related_suggestions(*, article: Article, limit: int = 8, window_days: int = 
     topic_ids = set(ArticleTopic.objects.filter(article=article).values_list("topic_id", flat=True))
     candidates = list(
         Article.objects.filter(published_at__range=(start, end)).exclude(pk=article.pk)
-        .select_related("provider").order_by("-published_at")[:300]
+        .select_related("provider").only("id", "title", "name", "path", "published_at", "provider_name", "provider__name",
+                                         "provider__domain")
+        .order_by("-published_at")[:300]
     )
     shared = {}
     for article_id, topic_id in ArticleTopic.objects.filter(article_id__in=[c.pk for c in candidates], topic_id__in=topic_ids).values_list("article_id", "topic_id"):

@@ -30,7 +30,7 @@ def test_desk_counts_and_links_in_a_handful_of_queries(client, django_user_model
     items[3].unpublish(by=editor)
     with CaptureQueriesContext(connection) as ctx:
         summary = desk_summary()
-    assert len(ctx) <= 6
+    assert len(ctx) <= 7
     assert summary["awaiting_total"] == 8 and summary["awaiting_by_collection"] == [{"collection": "news", "n": 8}]
     assert summary["decisions_today"] == 4 and summary["decisions_week"] == 4
     assert summary["chart"]["total"] == 12
@@ -49,3 +49,20 @@ def test_contributor_sees_no_rule_or_provider_editing(client, django_user_model)
     assert client.get(reverse("admin:articles_triagerule_changelist")).status_code == 403
     assert client.get(reverse("admin:articles_provider_add")).status_code == 403
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_desk_shows_what_is_scheduled(client, django_user_model):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from articles import services
+
+    editor = user_in(django_user_model, "Editor")
+    item = make_items(1)[0]
+    services.SchedulePublishAction(item, publish_at=timezone.now() + timedelta(hours=2), user=editor).execute()
+    client.login(username="editor", password=PASSWORD)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "Scheduled" in html and item.title in html and reverse("admin:articles_scheduledpublication_changelist") in html
+    queue = client.get(reverse("admin:articles_article_changelist") + "?decided=scheduled").content.decode()
+    assert "nr-scheduled" in queue

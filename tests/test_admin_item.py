@@ -162,3 +162,24 @@ def test_autocomplete_finds_items_by_title_words_and_pages(client, editor):
     assert len(data["results"]) == 20 and data["pagination"]["more"] is True
     data = client.get(url, {**base, "term": "item", "page": 2}).json()
     assert len(data["results"]) == 4 and data["pagination"]["more"] is False
+
+
+def test_related_inline_links_both_ways_reorders_and_keeps_unmatched_entries(client, editor):
+    from articles.models import RelatedStory
+
+    a, b = make_items(2)
+    RelatedStory.objects.create(article=a, position=0, title="From another outlet", web_url="https://elsewhere.example/x")
+    client.login(username=editor.username, password=PASSWORD)
+    response = client.get(change_url(a))
+    assert "From another outlet" in response.content.decode()  # unmatched entry visible and editable
+    data = form_data(response)
+    data["related_stories-TOTAL_FORMS"] = "2"
+    data.update({"related_stories-1-position": "0", "related_stories-1-target": str(b.pk), "related_stories-1-link_back": "on",
+                 "related_stories-1-article": str(a.pk)})
+    data["related_stories-0-position"] = "1"
+    response = client.post(change_url(a), data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][2].formset.errors
+    stories = list(a.related_stories.order_by("position"))
+    assert [(s.position, s.target_id, s.title) for s in stories] == [(0, b.pk, "Item 1"), (1, None, "From another outlet")]
+    assert b.related_stories.get().target == a  # linked back
+    assert a.changes.filter(summary__startswith="related stories").exists()

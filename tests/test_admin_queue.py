@@ -167,3 +167,13 @@ def test_filters_and_search(client, editor):
     special.publish(by=editor)
     assert [a.pk for a in rows(client.get(QUEUE + f"?decided=published&decided_by={editor.pk}"))] == [special.pk]
     assert len(rows(client.get(QUEUE + "?decided=all"))) == 6
+
+
+def test_large_lists_are_not_counted_in_full(client, editor, monkeypatch):
+    from articles.admin import CheapPaginator
+
+    monkeypatch.setattr(CheapPaginator, "limit", 5)
+    make_items(8)
+    response = login(client, editor).get(QUEUE + "?q=item")
+    assert response.context["cl"].result_count == 6  # counted up to limit + 1 only
+    assert "more than 5" in response.content.decode()
