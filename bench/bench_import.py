@@ -133,6 +133,7 @@ def measure(cmd: list[str]) -> dict:
     return {
         "seconds": seconds,
         "peak_mb": usage.ru_maxrss / 1024,  # Linux: kilobytes
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,  # the command and its workers
         "returncode": proc.returncode,
         "last_line": out_lines[-1] if out_lines else "",
         "stderr_tail": proc.stderr[-2000:],
