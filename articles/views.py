@@ -71,7 +71,6 @@ def home(request):
         "filter": filterset,
         "page": page,
         "hottest": hottest,
-        "hottest_ids": {a.pk for a in hottest},
         "topics": selectors.topic_tree(with_counts=False),
         "query": query_without_page(request),
         "filtered": not unfiltered,
