@@ -626,7 +626,8 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
         parts = []
         url = public_url(obj) if obj.pk else None
         if url:
-            parts.append(format_html('<a href="{}" target="_blank" rel="noopener">Public page</a>', url))
+            note = "" if obj.is_published else " (readers get a 404 until it is published)"
+            parts.append(format_html('<a href="{}" target="_blank" rel="noopener">Public page</a>{}', url, note))
         for label, value in (("Where readers go (webUrl)", obj.web_url), ("Original", obj.original_url)):
             if value and value.startswith(("http://", "https://")):
                 parts.append(format_html('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', value, label))
