@@ -102,6 +102,30 @@ LIST_DEFERRED = ("body", "source_text", "extra", "secured", "featured_content", 
                  "source_sha", "source_digest")
 
 
+def search_items(queryset, search_term):
+    """Every word must match the title, the excerpt or the provider (name or domain), or,
+    for words that look like URLs or domains, the URLs and the path.
+
+    Providers matching a word are looked up first (a small table), so the item query
+    ORs indexed conditions only (trigram indexes on PostgreSQL) instead of joining.
+    """
+    from django.utils.text import smart_split, unescape_string_literal
+
+    for bit in list(smart_split(search_term))[:10]:
+        if bit.startswith(('"', "'")) and bit[0] == bit[-1] and len(bit) > 1:
+            bit = unescape_string_literal(bit)
+        if not bit:
+            continue
+        providers = list(Provider.objects.filter(Q(name__icontains=bit) | Q(domain__icontains=bit)).values_list("pk", flat=True)[:500])
+        q = Q(title__icontains=bit) | Q(excerpt__icontains=bit) | Q(provider_name__icontains=bit)
+        if providers:
+            q |= Q(provider_id__in=providers)
+        if "." in bit or "/" in bit:
+            q |= Q(web_url__icontains=bit) | Q(original_url__icontains=bit) | Q(path__icontains=bit)
+        queryset = queryset.filter(q)
+    return queryset
+
+
 def is_autocomplete(request):
     return bool(request.resolver_match) and request.resolver_match.url_name == "autocomplete"
 
@@ -511,7 +535,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
                 q &= Q(title__icontains=word)
             # Newest rows first by primary key: a sequential scan that stops at the page.
             return queryset.filter(q).order_by("-pk"), False
-        return super().get_search_results(request, queryset, search_term)
+        return search_items(queryset, search_term), False
 
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         if is_autocomplete(request):
@@ -602,7 +626,8 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
         parts = []
         url = public_url(obj) if obj.pk else None
         if url:
-            parts.append(format_html('<a href="{}" target="_blank" rel="noopener">Public page</a>', url))
+            note = "" if obj.is_published else " (readers get a 404 until it is published)"
+            parts.append(format_html('<a href="{}" target="_blank" rel="noopener">Public page</a>{}', url, note))
         for label, value in (("Where readers go (webUrl)", obj.web_url), ("Original", obj.original_url)):
             if value and value.startswith(("http://", "https://")):
                 parts.append(format_html('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', value, label))

@@ -20,6 +20,7 @@ from django.core.cache import caches
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import http_date
+from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import condition
 
 from . import selectors
@@ -81,6 +82,7 @@ def public(view):
     for a public view."""
     conditional = condition(etag_func=_etag, last_modified_func=_last_modified)(_page_cached(view))
 
+    @gzip_page  # public pages hold no secrets (no CSRF token), so BREACH does not apply
     @functools.wraps(view)
     def wrapper(request, *args, **kwargs):
         response = conditional(request, *args, **kwargs)

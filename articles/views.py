@@ -1,7 +1,8 @@
 """The public pages: thin views over ``selectors`` and ``filters``."""
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.urls import reverse
 from django.shortcuts import render
 
 from . import selectors
@@ -70,7 +71,6 @@ def home(request):
         "filter": filterset,
         "page": page,
         "hottest": hottest,
-        "hottest_ids": {a.pk for a in hottest},
         "topics": selectors.topic_tree(with_counts=False),
         "query": query_without_page(request),
         "filtered": not unfiltered,
@@ -140,3 +140,11 @@ def provider_detail(request, domain):
         "page": page,
         "query": query_without_page(request),
     })
+
+
+@public
+def robots_txt(request):
+    """Crawlers may read everything public; the desk is not for them."""
+    sitemap = request.build_absolute_uri(reverse("articles:sitemap"))
+    lines = ["User-agent: *", f"Disallow: {reverse('admin:index')}", f"Sitemap: {sitemap}", ""]
+    return HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")

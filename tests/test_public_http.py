@@ -140,3 +140,18 @@ def test_absolute_urls_follow_the_host_asking(client):
     two = client.get("/feeds/latest.rss", HTTP_HOST="127.0.0.1")
     assert b"http://localhost/" in one.content and b"http://localhost/" not in two.content
     assert one["ETag"] != two["ETag"]
+
+
+def test_answers_are_compressed_for_clients_that_ask(client):
+    import gzip
+    import json
+
+    data.many(30)
+    plain = client.get("/api/news/index.json")
+    packed = client.get("/api/news/index.json", HTTP_ACCEPT_ENCODING="gzip")
+    assert "Content-Encoding" not in plain and packed["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in packed["Vary"]
+    assert json.loads(gzip.decompress(packed.content)) == plain.json()
+    assert len(packed.content) * 4 < len(plain.content)
+    again = client.get("/api/news/index.json", HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=packed["ETag"])
+    assert again.status_code == 304

@@ -66,3 +66,10 @@ def test_topics_and_providers_sections(client):
     providers = {e.text for e in xml(client, "/sitemap-providers.xml").iter(f"{SM}loc")}
     assert providers == {"http://testserver/providers/example.com/"}
     assert client.get("/sitemap-nope.xml").status_code == 404
+
+
+def test_robots_txt_points_at_the_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/plain")
+    assert response.content.decode().splitlines() == [
+        "User-agent: *", "Disallow: /admin/", "Sitemap: http://testserver/sitemap.xml"]

@@ -83,7 +83,8 @@ def test_character_references_left_in_the_source_are_shown_as_characters(client)
 
 def test_draft_and_unknown_pages_are_404(client):
     draft = data.article(1, published=False)
-    page(client, draft.get_absolute_url(), status=404)
+    html = page(client, draft.get_absolute_url(), status=404)
+    assert "Page not found" in html and "no longer published" in html and draft.title not in html
     page(client, "/items/999999/", status=404)
     page(client, "/topics/nope/", status=404)
     page(client, "/providers/nowhere.example/", status=404)

@@ -146,3 +146,26 @@ def test_link_related_both_ways_and_suggestions(editor):
     assert b.pk not in [s.pk for s in services.related_suggestions(article=a)]
     with pytest.raises(ValidationError):
         services.LinkRelatedAction(a, target=a, user=editor).execute()
+
+
+def test_schedule_admin_reschedules_and_cancels(client, editor):
+    from django.urls import reverse
+
+    from .desk import PASSWORD
+
+    item = make_items(1)[0]
+    services.SchedulePublishAction(item, publish_at=timezone.now() + timedelta(hours=1), user=editor).execute()
+    schedule = ScheduledPublication.objects.get()
+    client.login(username=editor.username, password=PASSWORD)
+    changelist = reverse("admin:articles_scheduledpublication_changelist")
+    assert item.title in client.get(changelist).content.decode()
+    later = timezone.localtime(timezone.now() + timedelta(days=3))
+    response = client.post(reverse("admin:articles_scheduledpublication_change", args=[schedule.pk]),
+                           {"publish_at_0": later.strftime("%Y-%m-%d"), "publish_at_1": later.strftime("%H:%M:%S"), "note": "moved"})
+    assert response.status_code == 302
+    schedule = ScheduledPublication.objects.get()
+    assert schedule.publish_at.date() == later.date() and schedule.note == "moved"
+    client.post(changelist, {"action": "cancel_selected", "_selected_action": [schedule.pk]})
+    item.refresh_from_db()
+    assert not ScheduledPublication.objects.exists() and item.awaiting_decision
+    assert [d.action for d in item.decisions.order_by("at", "id")] == ["schedule", "schedule", "queue"]
