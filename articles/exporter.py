@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from django.db.models import Q
+from django.db.models.functions import Length
 
 from . import frontmatter as fm
 from .documents import provider_document, topic_document
@@ -30,6 +31,7 @@ from .importer import ARTICLE_VALUE_COLUMNS, IMAGE_VALUE_COLUMNS, RELATED_VALUE_
 from .models import Article, ArticleImage, ArticleTopic, Provider, RelatedStory, Topic
 
 CHUNK = 2000
+CHUNK_BYTES = 16 * 1024 * 1024
 WRITER_THREADS = int(os.environ.get("NEWSROOM_EXPORT_THREADS", "8"))
 
 
@@ -174,7 +176,18 @@ def iter_article_chunks(queryset):
     last = 0
     base = queryset.order_by("pk")
     while True:
-        rows = list(base.filter(pk__gt=last).values(*ARTICLE_VALUE_COLUMNS)[:CHUNK])
+        # A chunk is at most CHUNK items and about CHUNK_BYTES of text: items are stored
+        # in path order, so big files (newsletters) come together. Their sizes first.
+        sizes = list(base.filter(pk__gt=last).values_list("pk", Length("source_text") + Length("body"))[:CHUNK])
+        if not sizes:
+            return
+        total, cut = 0, sizes[0][0]
+        for pk, size in sizes:
+            total += (size or 0) + 1000
+            if total > CHUNK_BYTES:
+                break
+            cut = pk
+        rows = list(base.filter(pk__gt=last, pk__lte=cut).values(*ARTICLE_VALUE_COLUMNS))
         if not rows:
             return
         ids = [row["id"] for row in rows]
