@@ -79,3 +79,19 @@ def browser(request):
         name = request.node.nodeid.replace("/", "_").replace("::", "__")
         driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
     driver.quit()
+
+
+@pytest.fixture
+def editor(django_user_model):
+    """A staff user in the Editor group (may publish)."""
+    from .desk import user_in
+
+    return user_in(django_user_model, "Editor")
+
+
+@pytest.fixture
+def contributor(django_user_model):
+    """A staff user in the Contributor group (may edit, never publish)."""
+    from .desk import user_in
+
+    return user_in(django_user_model, "Contributor")

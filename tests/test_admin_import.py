@@ -22,10 +22,6 @@ def staging(settings, tmp_path):
     settings.NEWSROOM = {**settings.NEWSROOM, "IMPORT_STAGING": str(tmp_path / "staging")}
 
 
-@pytest.fixture
-def editor(django_user_model):
-    return user_in(django_user_model, "Editor")
-
 
 def upload(name, text):
     return SimpleUploadedFile(name, text.encode("utf-8") if isinstance(text, str) else text)

@@ -9,14 +9,6 @@ from .desk import PASSWORD, make_items, user_in
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def editor(django_user_model):
-    return user_in(django_user_model, "Editor")
-
-
-@pytest.fixture
-def contributor(django_user_model):
-    return user_in(django_user_model, "Contributor")
 
 
 def form_data(response):

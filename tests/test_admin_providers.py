@@ -8,15 +8,11 @@ from PIL import Image
 
 from articles.models import Article, Provider, Topic
 
-from .desk import PASSWORD, make_items, user_in
+from .desk import PASSWORD, make_items
 from .helpers import NEWS_ITEM, run, write
 
 pytestmark = pytest.mark.django_db
 
-
-@pytest.fixture
-def editor(django_user_model):
-    return user_in(django_user_model, "Editor")
 
 
 @pytest.fixture(autouse=True)

@@ -6,20 +6,12 @@ from django.urls import reverse
 
 from articles.models import Article, Decision, Provider, Topic
 
-from .desk import PASSWORD, make_items, user_in
+from .desk import PASSWORD, make_items
 
 pytestmark = pytest.mark.django_db
 QUEUE = reverse("admin:articles_reviewitem_changelist")
 
 
-@pytest.fixture
-def editor(django_user_model):
-    return user_in(django_user_model, "Editor")
-
-
-@pytest.fixture
-def contributor(django_user_model):
-    return user_in(django_user_model, "Contributor")
 
 
 def login(client, user):

@@ -8,20 +8,12 @@ from django.utils import timezone
 from articles import services, signals
 from articles.models import Article, ArticleChange, Decision, ScheduledPublication, Topic, TriageRule
 
-from .desk import make_items, user_in
+from .desk import make_items
 from .helpers import NEWS_ITEM, run, write
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def editor(django_user_model):
-    return user_in(django_user_model, "Editor")
-
-
-@pytest.fixture
-def contributor(django_user_model):
-    return user_in(django_user_model, "Contributor")
 
 
 def test_actions_check_permission_before_changing_anything(contributor):
