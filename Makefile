@@ -9,7 +9,7 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/newsroom
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: venv run test test-pg test-browser check-deploy bench bench-admin bench-web wrk browser-deps clean
+.PHONY: venv run test test-pg test-browser check-deploy bench bench-import bench-web bench-admin wrk browser-deps clean
 
 venv: $(VENV)/.installed
 
@@ -49,7 +49,11 @@ check-deploy: venv
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(64))') \
 		DJANGO_ALLOWED_HOSTS=news.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
-bench: venv
+# Every benchmark, one after the other (each prints its figures and ratios).
+bench: bench-import bench-web bench-admin
+
+# Import, re-import and export of a 100,000-item synthetic site against a bare baseline.
+bench-import: venv
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 # The public site (issue 3): server times at 100,000 items, then gunicorn -w 2 under wrk.
