@@ -26,14 +26,13 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-import nh3
-
 from . import services
 from .admin_views import ImportExportViews
 from .models import (
     Article, ArticleChange, ArticleImage, ArticleTopic, Decision, Provider, RelatedStory, ReviewItem,
     ScheduledPublication, Topic, TriageRule,
 )
+from .templatetags.public import sanitize_body
 
 PUBLISH_PERM = "articles.publish_article"
 
@@ -637,7 +636,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
     def body_preview(self, obj):
         if not obj.body.strip():
             return "(empty)"
-        return format_html('<div class="nr-body-preview">{}</div>', mark_safe(nh3.clean(obj.body)))
+        return format_html('<div class="nr-body-preview">{}</div>', sanitize_body(obj.body))
 
     @admin.display(description="From the file")
     def provider_data(self, obj):

@@ -69,6 +69,20 @@ def test_item_page_groups_fields_and_keeps_secured(client, editor):
     assert change.changes == {"title": ["Item 0", "New title"]} and change.by == editor and change.source == "admin"
 
 
+def test_body_preview_is_the_readers_rendering(client, editor):
+    """The admin shows the body through the public site's sanitizer, not a second policy."""
+    from articles.templatetags.public import sanitize_body
+
+    item = make_items(1)[0]
+    body = '<p onclick="x()">Read <a href="javascript:alert(1)">this</a> and <a href="https://e.org/">that</a></p>'
+    Article.objects.filter(pk=item.pk).update(body=body)
+    client.login(username=editor.username, password=PASSWORD)
+    html = client.get(change_url(item)).content.decode()
+    assert f'<div class="nr-body-preview">{sanitize_body(body)}</div>' in html
+    assert "javascript:" not in html.split('name="body"')[0].split("Body as readers see it")[-1]
+    assert "onclick" not in sanitize_body(body)
+
+
 def test_stale_form_is_refused_with_what_changed(client, editor, django_user_model):
     item = make_items(1)[0]
     client.login(username=editor.username, password=PASSWORD)
