@@ -328,6 +328,32 @@ class CheckingLoader(SafeLoader):
         self.fm_count = 1
         self.fm_depth: dict = {}  # id(collection node) -> depth, for collections below the root
 
+    # libyaml's composer asks Python for the tag of every node. PyYAML's resolver walks
+    # path resolvers (the safe loader has none) and builds a list per scalar; this one
+    # gives the same tags, and remembers those of the plain scalars it has seen (the keys,
+    # true/false, ...), which repeat from file to file.
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return _STR
+            tag = _PLAIN_TAGS.get(value)
+            if tag is None:
+                tag = _STR
+                for candidate, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
+                    if regexp.match(value):
+                        tag = candidate
+                        break
+                if len(_PLAIN_TAGS) < 20_000:
+                    _PLAIN_TAGS[value] = tag
+            return tag
+        return _SEQ if kind is yaml.SequenceNode else _MAP
+
+    def descend_resolver(self, current_node, current_index):
+        pass
+
+    def ascend_resolver(self):
+        pass
+
     def _enter(self, node) -> int:
         depth = self.fm_depth.get(id(node), 0)
         self.fm_count += len(node.value)
@@ -360,6 +386,14 @@ class CheckingLoader(SafeLoader):
 
 
 _STR, _SEQ, _MAP = "tag:yaml.org,2002:str", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+# The safe loader's implicit resolvers by first character ('' for the empty scalar),
+# each followed by the wildcard ones, as BaseResolver.resolve tries them.
+_WILDCARD = tuple(SafeLoader.yaml_implicit_resolvers.get(None, ()))
+_IMPLICIT = {
+    first: tuple(resolvers) + _WILDCARD
+    for first, resolvers in SafeLoader.yaml_implicit_resolvers.items() if first is not None
+}
+_PLAIN_TAGS: dict[str, str] = {}
 _SCALARS = {
     "tag:yaml.org,2002:" + name: getattr(yaml.constructor.SafeConstructor, "construct_yaml_" + name)
     for name in ("null", "bool", "int", "float", "timestamp")
