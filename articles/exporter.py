@@ -11,17 +11,23 @@ document the database holds and compares its digest with the one recorded at imp
 
 A file whose content would not change is not rewritten; every write goes to a temporary
 file renamed into place; nothing is written outside the output folder.
+
+Files are created by a few writer threads while the next chunk is read; with ``jobs`` > 1
+(``export_frontmatter --jobs N``) forked worker processes each read, render and write
+ranges of items, which puts every core to work on a large site.
 """
 from __future__ import annotations
 
 import collections
+import multiprocessing
 import os
 import stat
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from django.db import connections
 from django.db.models import Q
 from django.db.models.functions import Length
 
@@ -46,6 +52,7 @@ class ExportResult:
     errors: list = field(default_factory=list)
     seconds: float = 0.0
     items: int = 0
+    processes: int = 1  # that read, rendered and wrote the items
 
     @property
     def failed(self) -> int:
@@ -63,52 +70,81 @@ class ExportResult:
         )
 
 
+_O_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+
+
 class SiteWriter:
-    """Writes files under ``outdir`` atomically, never outside it, never needlessly."""
+    """Writes files under ``outdir`` atomically, never outside it, never needlessly.
+
+    Paths are handled as strings (pathlib costs more than writing a small file). A folder
+    this writer created itself holds no file it has not written, so files written there
+    skip the look at what is already in place.
+    """
 
     def __init__(self, outdir: Path):
-        self.outdir = outdir
-        self.safe_dirs: set[Path] = {outdir}
+        self.outdir = str(outdir)
+        self.safe_dirs: set[str] = {self.outdir}
+        self.fresh_dirs: set[str] = set()
 
-    def target(self, rel: str) -> Path:
+    def target(self, rel: str) -> str:
         """``outdir/rel``, refusing anything that would land outside ``outdir``."""
         if not rel or "\x00" in rel or "\\" in rel:
             raise UnsafePath(f"{rel!r}: not a safe relative path")
-        pure = PurePosixPath(rel)
-        if pure.is_absolute() or any(part in ("..", ".", "") for part in rel.split("/")) or rel.startswith("~"):
+        if rel.startswith(("/", "~")) or any(part in ("..", ".", "") for part in rel.split("/")):
             raise UnsafePath(f"{rel}: refusing to write outside the output folder")
-        target = self.outdir.joinpath(*pure.parts)
-        parent = target.parent
+        target = f"{self.outdir}/{rel}"
+        parent = target.rpartition("/")[0]
         if parent not in self.safe_dirs:
-            parent.mkdir(parents=True, exist_ok=True)
-            resolved = parent.resolve()
-            if resolved != self.outdir and self.outdir not in resolved.parents:
+            self._make_dir(parent)
+            resolved = os.path.realpath(parent)
+            if resolved != self.outdir and not resolved.startswith(self.outdir + "/"):
                 raise UnsafePath(f"{rel}: refusing to write outside the output folder (through a link)")
             self.safe_dirs.add(parent)
         return target
+
+    def _make_dir(self, folder: str) -> None:
+        try:
+            os.mkdir(folder)
+        except FileExistsError:
+            return
+        except FileNotFoundError:
+            os.makedirs(folder.rpartition("/")[0], exist_ok=True)
+            try:
+                os.mkdir(folder)
+            except FileExistsError:
+                return
+        self.fresh_dirs.add(folder)
 
     def write(self, rel: str, text: str) -> bool:
         """Write ``text`` at ``rel`` atomically; False when the file already holds it."""
         data = text.encode("utf-8")
         target = self.target(rel)
+        folder, _, name = target.rpartition("/")
+        if folder not in self.fresh_dirs:
+            try:
+                info = os.lstat(target)
+            except FileNotFoundError:
+                pass
+            else:
+                if stat.S_ISLNK(info.st_mode):
+                    raise UnsafePath(f"{rel}: refusing to write through a symbolic link")
+                if info.st_size == len(data):
+                    with open(target, "rb") as handle:
+                        if handle.read() == data:
+                            return False
+        tmp = f"{folder}/.{name}.{os.getpid()}.tmp"
         try:
-            info = os.lstat(target)
-        except FileNotFoundError:
-            pass
-        else:
-            if stat.S_ISLNK(info.st_mode):
-                raise UnsafePath(f"{rel}: refusing to write through a symbolic link")
-            if info.st_size == len(data) and target.read_bytes() == data:
-                return False
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            fd = os.open(tmp, _O_NEW, 0o644)
         except FileExistsError:  # left over by a killed run of ours
             os.unlink(tmp)
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o644)
+            fd = os.open(tmp, _O_NEW, 0o644)
         try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
+            try:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
+            finally:
+                os.close(fd)
             os.replace(tmp, target)
         except BaseException:
             try:
@@ -170,7 +206,7 @@ def _children_filter(ids):
     return {"article_id__in": ids}
 
 
-def iter_article_chunks(queryset):
+def iter_article_chunks(queryset, *, chunk=CHUNK):
     """Yield lists of (path, text, error), one list per chunk of ``queryset``'s articles
     in primary-key order (four queries a chunk)."""
     last = 0
@@ -178,7 +214,7 @@ def iter_article_chunks(queryset):
     while True:
         # A chunk is at most CHUNK items and about CHUNK_BYTES of text: items are stored
         # in path order, so big files (newsletters) come together. Their sizes first.
-        sizes = list(base.filter(pk__gt=last).values_list("pk", Length("source_text") + Length("body"))[:CHUNK])
+        sizes = list(base.filter(pk__gt=last).values_list("pk", Length("source_text") + Length("body"))[:chunk])
         if not sizes:
             return
         total, cut = 0, sizes[0][0]
@@ -224,31 +260,34 @@ def iter_article_files(queryset):
         yield from chunk
 
 
-def export_site(outdir, *, articles=None, published_only=False, since=None, collection=None, topic=None,
-                provider=None, with_taxonomy=True, progress=None) -> ExportResult:
-    """Write the items (and providers and topics) as a front-matter site under ``outdir``."""
-    started = time.monotonic()
-    outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    outdir = outdir.resolve()
-    result = ExportResult()
-    writer = SiteWriter(outdir)
-    queryset = filter_articles(articles, published_only=published_only, since=since, collection=collection, topic=topic, provider=provider)
+class _Pipeline:
+    """Writes lists of (path, text, error) with a pool of threads, so that files are
+    created (file system calls, which release the GIL) while the next chunk is read and
+    rendered. At most a few chunks are in flight, so memory stays flat."""
 
-    def write_all(jobs):
+    def __init__(self, writer: SiteWriter, result: ExportResult, threads: int):
+        self.writer, self.result, self.threads = writer, result, threads
+        self.pool = ThreadPoolExecutor(max_workers=threads) if threads else None
+        self.in_flight = collections.deque()
+
+    def _write_all(self, jobs):
         out = []
         for rel, text, error in jobs:
             if error is None:
                 try:
-                    out.append((rel, writer.write(rel, text), None))
+                    out.append((rel, self.writer.write(rel, text), None))
                     continue
                 except (OSError, UnsafePath) as exc:
                     error = f"{rel}: {exc}"
             out.append((rel, None, error))
         return out
 
-    def collect(future):
-        for rel, written, error in future.result():
+    def _collect(self, future):
+        self._count(future.result())
+
+    def _count(self, outcomes):
+        result = self.result
+        for rel, written, error in outcomes:
             if error is not None:
                 result.errors.append(error)
             elif written:
@@ -256,31 +295,132 @@ def export_site(outdir, *, articles=None, published_only=False, since=None, coll
             else:
                 result.unchanged += 1
 
-    # Creating files is the slow part (file system calls, which release the GIL): each
-    # chunk is written by all the threads at once, a slice each, while the next chunk is
-    # read and rendered. At most two chunks are in flight, so memory stays flat.
-    with ThreadPoolExecutor(max_workers=WRITER_THREADS) as pool:
-        in_flight = collections.deque()
+    def submit(self, jobs):
+        if self.pool is None:  # no threads: write here
+            self._count(self._write_all(jobs))
+            return
+        step = max(1, -(-len(jobs) // self.threads))
+        for i in range(0, len(jobs), step):
+            self.in_flight.append(self.pool.submit(self._write_all, jobs[i:i + step]))
+        while len(self.in_flight) > 2 * self.threads:
+            self._collect(self.in_flight.popleft())
 
-        def submit(jobs):
-            step = max(1, -(-len(jobs) // WRITER_THREADS))
-            for i in range(0, len(jobs), step):
-                in_flight.append(pool.submit(write_all, jobs[i:i + step]))
-            while len(in_flight) > 2 * WRITER_THREADS:
-                collect(in_flight.popleft())
+    def drain(self):
+        while self.in_flight:
+            self._collect(self.in_flight.popleft())
 
-        if with_taxonomy:
-            jobs = [_record_job(obj, provider_document, "provider")
-                    for obj in Provider.objects.exclude(path=None).exclude(path="").order_by("pk")]
-            jobs += [_record_job(obj, topic_document, "topic")
-                     for obj in Topic.objects.exclude(path=None).exclude(path="").select_related("parent").order_by("pk")]
-            submit(jobs)
-        for chunk in iter_article_chunks(queryset):
-            result.items += len(chunk)
-            submit(chunk)
-            if progress:
-                progress(result.items)
-        while in_flight:
-            collect(in_flight.popleft())
+    def close(self):
+        self.drain()
+        if self.pool is not None:
+            self.pool.shutdown()
+
+
+def _write_articles(pipeline: _Pipeline, queryset, *, chunk=CHUNK, progress=None):
+    for jobs in iter_article_chunks(queryset, chunk=chunk):
+        pipeline.result.items += len(jobs)
+        pipeline.submit(jobs)
+        if progress:
+            progress(pipeline.result.items)
+    pipeline.drain()
+
+
+# ---- worker processes (export --jobs N) ----
+# Each worker is forked with the queryset to export, opens its own database connection,
+# and writes ranges of primary keys with its own writer threads.
+_WORKER: dict = {}
+TASK_ITEMS = 1000  # items per task handed to a worker
+WORKER_CHUNK = 250  # items read at a time by a worker (its writer threads write the last one meanwhile)
+WORKER_THREADS = int(os.environ.get("NEWSROOM_EXPORT_WORKER_THREADS", "0"))
+
+
+def _init_export_worker(outdir):
+    _WORKER["writer"] = SiteWriter(Path(outdir))
+
+
+def _export_range(bounds):
+    first, last = bounds
+    part = ExportResult()
+    pipeline = _Pipeline(_WORKER["writer"], part, WORKER_THREADS)
+    try:
+        _write_articles(pipeline, _WORKER["queryset"].filter(pk__gte=first, pk__lte=last), chunk=WORKER_CHUNK)
+    finally:
+        pipeline.close()
+    return part.written, part.unchanged, part.errors, part.items
+
+
+def _can_fork(queryset) -> bool:
+    """Worker processes read through connections of their own: they must see what this
+    one sees (nothing uncommitted, no private in-memory database), and fork must exist."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return False
+    connection = connections[queryset.db]
+    if connection.in_atomic_block:
+        return False
+    if connection.vendor == "sqlite" and connection.creation.is_in_memory_db(connection.settings_dict["NAME"]):
+        return False
+    return True
+
+
+def _task_ranges(queryset, size=TASK_ITEMS):
+    """(first pk, last pk) of consecutive runs of ``size`` items of ``queryset``."""
+    pks = list(queryset.order_by("pk").values_list("pk", flat=True))
+    return [(pks[i], pks[min(i + size, len(pks)) - 1]) for i in range(0, len(pks), size)]
+
+
+def _export_parallel(queryset, outdir: Path, result: ExportResult, jobs: int, progress=None):
+    ranges = _task_ranges(queryset)
+    if not ranges:
+        return
+    _WORKER["queryset"] = queryset
+    connections.close_all()  # the workers must not share this process's connections
+    try:
+        ctx = multiprocessing.get_context("fork")
+        result.processes = min(jobs, len(ranges))
+        with ctx.Pool(result.processes, initializer=_init_export_worker, initargs=(str(outdir),)) as pool:
+            for written, unchanged, errors, items in pool.imap(_export_range, ranges):
+                result.written.extend(written)
+                result.unchanged += unchanged
+                result.errors.extend(errors)
+                result.items += items
+                if progress:
+                    progress(result.items)
+    finally:
+        _WORKER.clear()
+
+
+def export_site(outdir, *, articles=None, published_only=False, since=None, collection=None, topic=None,
+                provider=None, with_taxonomy=True, jobs=1, progress=None) -> ExportResult:
+    """Write the items (and providers and topics) as a front-matter site under ``outdir``.
+
+    With ``jobs`` > 1 the items are read, rendered and written by that many worker
+    processes, each its own range of items (when they can read what this process sees:
+    not inside a transaction, not from an in-memory SQLite database; else in this one).
+    """
+    started = time.monotonic()
+    outdir = Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    outdir = outdir.resolve()
+    result = ExportResult()
+    writer = SiteWriter(outdir)
+    queryset = filter_articles(articles, published_only=published_only, since=since, collection=collection, topic=topic, provider=provider)
+    if with_taxonomy:
+        pipeline = _Pipeline(writer, result, WRITER_THREADS)
+        try:
+            pipeline.submit(
+                [_record_job(obj, provider_document, "provider")
+                 for obj in Provider.objects.exclude(path=None).exclude(path="").order_by("pk")]
+                + [_record_job(obj, topic_document, "topic")
+                   for obj in Topic.objects.exclude(path=None).exclude(path="").select_related("parent").order_by("pk")]
+            )
+        finally:
+            pipeline.close()  # no thread of ours is left running when workers are forked
+    if jobs > 1 and _can_fork(queryset):
+        _export_parallel(queryset, outdir, result, jobs, progress)
+    else:
+        pipeline = _Pipeline(writer, result, WRITER_THREADS)
+        try:
+            _write_articles(pipeline, queryset, progress=progress)
+        finally:
+            pipeline.close()
     result.seconds = time.monotonic() - started
     return result

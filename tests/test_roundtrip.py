@@ -300,3 +300,68 @@ def test_corpus_imported_with_jobs_round_trips_too(corpus_site, tmp_path):
     assert dict(Article.objects.values_list("path", "source_digest")) == parallel
     status, out, _ = run("import_frontmatter", corpus_site, "--jobs", "2")
     assert out[-1].startswith(f"created 0, updated 0, unchanged {len(expected)}")
+
+
+def _manage(*args, db_url):
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "DATABASE_URL": db_url, "CI": "true"}
+    return subprocess.run([sys.executable, "manage.py", *map(str, args)], cwd=root, env=env, capture_output=True, text=True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_export_with_jobs_writes_the_corpus_byte_for_byte(corpus_site, tmp_path):
+    """export_frontmatter --jobs 2: worker processes, each with its own connection to a
+    database on disk, read, render and write the items; an item edited behind Django's
+    back (SQL) is the only file written again."""
+    import sqlite3
+
+    db = tmp_path / "jobs.sqlite3"
+    url = f"sqlite:///{db}"
+    assert _manage("migrate", "-v0", db_url=url).returncode == 0
+    done = _manage("import_frontmatter", corpus_site, db_url=url)
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "out"
+    done = _manage("export_frontmatter", out, "--jobs", "2", "-v", "2", db_url=url)
+    assert done.returncode == 0, done.stderr
+    assert "items read, rendered and written by 2 process(es)" in done.stdout
+    exported, expected = tree(out), corpus_files(corpus_site)
+    assert len(expected) > 1400
+    assert sorted(exported) == sorted(expected)
+    assert [rel for rel in expected if exported[rel] != expected[rel]] == []
+    assert [p.name for p in out.rglob("*.tmp")] == []
+
+    with sqlite3.connect(db) as conn:
+        rel, title = conn.execute(
+            "SELECT path, title FROM articles_article WHERE path LIKE '_news/%' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        conn.execute("UPDATE articles_article SET title = ? WHERE path = ?", (title + " (edited)", rel))
+    done = _manage("export_frontmatter", out, "--jobs", "2", db_url=url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].startswith(f"written 1, unchanged {len(expected) - 1}, failed 0")
+    again = tree(out)
+    assert [r for r in expected if again[r] != expected[r]] == [rel]
+    old, new = expected[rel].decode().splitlines(), again[rel].decode().splitlines()
+    assert [line for line in new if line not in old] and len(old) == len(new)
+    assert "(edited)" in again[rel].decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_export_jobs_use_workers_only_where_they_see_the_data(corpus_site, tmp_path):
+    """Worker processes open connections of their own: with PostgreSQL (committed data)
+    they are used; with SQLite's in-memory test database they could not see it, and the
+    export runs in this process. The files are the same either way."""
+    from django.db import connection
+
+    status, out, err = run("import_frontmatter", corpus_site)
+    assert status == 0, err
+    one = export_site(tmp_path / "one", with_taxonomy=False)
+    two = export_site(tmp_path / "two", with_taxonomy=False, jobs=2)
+    in_memory = connection.vendor == "sqlite" and connection.creation.is_in_memory_db(connection.settings_dict["NAME"])
+    assert two.processes == (1 if in_memory else 2)
+    assert two.ok and one.ok and len(two.written) == len(one.written) == Article.objects.count()
+    assert sorted(two.written) == sorted(one.written)
+    assert tree(tmp_path / "one") == tree(tmp_path / "two")

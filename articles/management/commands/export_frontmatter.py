@@ -24,8 +24,12 @@ class Command(BaseCommand):
         parser.add_argument("--collection", metavar="NAME", help="Only this collection (news, learning, samples, ...).")
         parser.add_argument("--topic", metavar="ID", help="Only items of this topic (by _id) or its subtopics.")
         parser.add_argument("--provider", metavar="DOMAIN", help="Only items of this provider.")
+        parser.add_argument(
+            "--jobs", type=int, default=1, metavar="N",
+            help="Read, render and write items in N processes (default 1; the number of cores is a good choice for a large site).",
+        )
 
-    def handle(self, *args, outdir, published_only, since, collection, topic, provider, verbosity, **options):
+    def handle(self, *args, outdir, published_only, since, collection, topic, provider, jobs, verbosity, **options):
         since_value = None
         if since:
             since_value = parse_datetime(since) or (
@@ -44,17 +48,20 @@ class Command(BaseCommand):
             provider_obj = Provider.objects.filter(Q(domain=provider) | Q(aliases__contains=f'"{provider}"')).first()
             if provider_obj is None:
                 raise CommandError(f"--provider {provider!r}: no such provider", returncode=2)
+        if jobs < 1:
+            raise CommandError(f"--jobs {jobs}: expected a number of processes, 1 or more", returncode=2)
         if os.path.exists(outdir) and not os.path.isdir(outdir):
             raise CommandError(f"{outdir}: exists and is not a folder", returncode=2)
         result = export_site(
             outdir, published_only=published_only, since=since_value, collection=collection,
-            topic=topic_obj, provider=provider_obj,
+            topic=topic_obj, provider=provider_obj, jobs=jobs,
         )
         for error in result.errors:
             self.stderr.write(self.style.ERROR(error))
         if verbosity >= 2:
             for rel in result.written:
                 self.stdout.write(f"written: {rel}")
+            self.stdout.write(f"items read, rendered and written by {result.processes} process(es)")
         summary = result.summary()
         self.stdout.write(self.style.SUCCESS(summary) if result.ok else self.style.ERROR(summary))
         if not result.ok:
