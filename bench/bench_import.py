@@ -9,6 +9,10 @@ of its own so that no two phases share memory:
     peak resident memory of CMD *and every process it waited for* (the ``--jobs``
     workers) from ``getrusage(RUSAGE_CHILDREN).ru_maxrss``, and CMD's last output line.
 
+``write-baseline --site DIR --out DIR``
+    The export's reference: the site's item files copied by a bare loop, each to a
+    temporary file renamed into place, in one process (what the disk allows).
+
 ``baseline --site DIR --db URL``
     The reference the importer is compared with: the same item files read, their front
     matter parsed with libyaml's safe loader (``yaml.CSafeLoader``) and inserted as one
@@ -199,6 +203,30 @@ def baseline(site: Path, db_url: str) -> dict:
     return {"rows": count, "parse_seconds": parsed - started, "insert_seconds": time.monotonic() - parsed}
 
 
+def write_baseline(site: Path, out: Path) -> int:
+    """The export's reference: each item file of ``site`` copied to ``out`` by a bare loop,
+    written the way the exporter writes (a temporary file renamed into place), in one
+    process. What the disk allows, with no database and no rendering."""
+    made = set()
+    count = 0
+    for path in site_items(site):
+        data = path.read_bytes()
+        target = out / path.relative_to(site)
+        folder = target.parent
+        if folder not in made:
+            folder.mkdir(parents=True, exist_ok=True)
+            made.add(folder)
+        tmp = folder / f".{target.name}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+        os.replace(tmp, target)
+        count += 1
+    return count
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -207,8 +235,13 @@ def main(argv=None):
     b = sub.add_parser("baseline", help="the libyaml + executemany baseline")
     b.add_argument("--site", required=True, type=Path)
     b.add_argument("--db", required=True, help="sqlite:///FILE or postgres://...")
+    w = sub.add_parser("write-baseline", help="the bare-loop reference of the export")
+    w.add_argument("--site", required=True, type=Path)
+    w.add_argument("--out", required=True, type=Path)
     args = parser.parse_args(argv)
-    if args.command == "measure":
+    if args.command == "write-baseline":
+        print(f"write baseline: {write_baseline(args.site, args.out)} files written")
+    elif args.command == "measure":
         cmd = args.cmd[1:] if args.cmd and args.cmd[0] == "--" else args.cmd
         print(json.dumps(measure(cmd)))
     else:
