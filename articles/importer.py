@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import gc
 import multiprocessing
 import os
@@ -96,23 +97,31 @@ def find_root(path: Path) -> Path:
     return start
 
 
+@functools.lru_cache(maxsize=4096)
+def _folder(folder: str) -> tuple:
+    """(skipped, first part, second part, depth) of a folder relative to the root."""
+    parts = folder.split("/") if folder else []
+    skipped = any(p in SKIP_DIRS or p.startswith(".") for p in parts)
+    return skipped, parts[0] if parts else None, parts[1] if len(parts) > 1 else None, len(parts)
+
+
 def guess_kind(rel: str) -> str | None:
     """article / provider / topic / maybe-topic by location; None when not content."""
-    parts = rel.split("/")
-    name = parts[-1]
-    if any(p in SKIP_DIRS or (p.startswith(".")) for p in parts[:-1]) or name.startswith("."):
+    folder, _, name = rel.rpartition("/")
+    skipped, first, second, depth = _folder(folder)
+    if skipped or name.startswith("."):
         return None
     lower = name.lower()
-    if parts[0] == "_data":
-        if len(parts) >= 3 and parts[1] == "organizations" and lower.endswith(fm.CONTENT_SUFFIXES):
+    if first == "_data":
+        if depth >= 2 and second == "organizations" and lower.endswith(fm.CONTENT_SUFFIXES):
             return "provider"
-        if len(parts) >= 3 and parts[1] == "topics" and lower.endswith(fm.DATA_SUFFIXES):
+        if depth >= 2 and second == "topics" and lower.endswith(fm.DATA_SUFFIXES):
             return "topic"
         return None
     if lower.endswith(fm.DATA_SUFFIXES):
-        return None if len(parts) == 1 and lower in ("_config.yml", "_config.yaml") else "maybe-topic"
+        return None if depth == 0 and lower in ("_config.yml", "_config.yaml") else "maybe-topic"
     if lower.endswith(fm.CONTENT_SUFFIXES):
-        return "article" if parts[0].startswith("_") and len(parts) > 1 else "maybe-article"
+        return "article" if depth >= 1 and first.startswith("_") else "maybe-article"
     return None
 
 
@@ -248,11 +257,19 @@ def read_one(entry):
     abs_path, rel, kind = entry
     max_bytes = settings.NEWSROOM["MAX_FILE_BYTES"]
     try:
-        with open(abs_path, "rb") as handle:
-            size = os.fstat(handle.fileno()).st_size
+        fd = os.open(abs_path, os.O_RDONLY)
+        try:
+            size = os.fstat(fd).st_size
             if size > max_bytes:
                 raise fm.FrontMatterError(rel, None, f"file is {size} bytes, over the limit of {max_bytes}")
-            data = handle.read()
+            data = os.read(fd, size + 1)
+            if len(data) > size:  # grown since fstat: read it all, within the limit
+                while chunk := os.read(fd, 1 << 20):
+                    data += chunk
+                    if len(data) > max_bytes:
+                        raise fm.FrontMatterError(rel, None, f"file is over the limit of {max_bytes} bytes")
+        finally:
+            os.close(fd)
         sha = fm.sha256(data)
         if _KNOWN_SHAS.get(rel) == sha:
             return ("unchanged", rel, kind)
@@ -866,13 +883,18 @@ def _import_paths(paths, *, root, dry_run, overwrite, jobs, by, progress) -> Imp
         # With a database server (another process) to wait for, the files ahead are
         # parsed meanwhile; SQLite works in this process, under the same GIL, and a
         # reader thread would only slow it down (measured: bench/README.md).
-        ahead = connections[router.db_for_write(Article)].vendor != "sqlite"
-        for outcomes in (_read_ahead(entries) if ahead else map(read_chunk, _chunks(entries))):
-            for outcome in outcomes:
-                importer.handle(*outcome)
-            done += len(outcomes)
-            if progress:
-                progress(done, total)
+        if connections[router.db_for_write(Article)].vendor != "sqlite":
+            for outcomes in _read_ahead(entries):
+                for outcome in outcomes:
+                    importer.handle(*outcome)
+                done += len(outcomes)
+                if progress:
+                    progress(done, total)
+        else:
+            for done, entry in enumerate(entries, 1):
+                importer.handle(*read_one(entry))
+                if progress:
+                    progress(done, total)
     importer.finish()
     importer.result.seconds = time.monotonic() - started
     return importer.result
