@@ -28,8 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.db import connections
-from django.db.models import Q
-from django.db.models.functions import Length
+from django.db.models import Func, IntegerField, Q
 
 from . import frontmatter as fm
 from .documents import provider_document, topic_document
@@ -43,6 +42,18 @@ WRITER_THREADS = int(os.environ.get("NEWSROOM_EXPORT_THREADS", "8"))
 
 class UnsafePath(ValueError):
     pass
+
+
+class TextSize(Func):
+    """About the size of a text, cheaply: on PostgreSQL its bytes, read from the value's
+    header (``LENGTH`` counts characters, decompressing every stored text first: it was
+    the export's most costly query); elsewhere ``LENGTH``."""
+
+    function = "LENGTH"
+    output_field = IntegerField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, function="OCTET_LENGTH", **extra_context)
 
 
 @dataclass
@@ -214,7 +225,7 @@ def iter_article_chunks(queryset, *, chunk=CHUNK):
     while True:
         # A chunk is at most CHUNK items and about CHUNK_BYTES of text: items are stored
         # in path order, so big files (newsletters) come together. Their sizes first.
-        sizes = list(base.filter(pk__gt=last).values_list("pk", Length("source_text") + Length("body"))[:chunk])
+        sizes = list(base.filter(pk__gt=last).values_list("pk", TextSize("source_text") + TextSize("body"))[:chunk])
         if not sizes:
             return
         total, cut = 0, sizes[0][0]
