@@ -201,13 +201,33 @@ class Loaded:
     # A new article's rows, ready to insert (see prepare_new_article); its ``doc`` then
     # keeps only ``published``, all the importer still looks at.
     prepared: tuple | None = None
+    stat: str = ""  # see file_signature()
 
 
 _KNOWN_SHAS: dict = {}
 _NOW = None
 
+# A file whose signature was taken less than this long ago may still change within the
+# same clock tick without its times changing: its signature is not kept (git's "racy"
+# files).
+RACY_NS = 2_000_000_000
 
-def prepare_new_article(rel: str, doc: dict, body: str, text: str, sha: str, digest: str, now) -> tuple:
+
+def file_signature(info: os.stat_result) -> str:
+    """What stat() tells of a file's content: size, modification and change times (the
+    kernel sets the change time on every write; no tool can set it back), inode."""
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+
+
+def _stat_record(info: os.stat_result, sha: str) -> str:
+    """``source_stat`` of a file read now with these stat() figures and bytes of ``sha``;
+    empty when it changed too recently for its times to be trusted."""
+    if max(info.st_mtime_ns, info.st_ctime_ns) > time.time_ns() - RACY_NS:
+        return ""
+    return f"{file_signature(info)}:{sha}"
+
+
+def prepare_new_article(rel: str, doc: dict, body: str, text: str, sha: str, digest: str, now, stat: str = "") -> tuple:
     """What inserting a new article takes, computed where it was parsed (a worker with
     ``--jobs``), so the process that writes to the database only fills in ids:
 
@@ -224,6 +244,7 @@ def prepare_new_article(rel: str, doc: dict, body: str, text: str, sha: str, dig
         "source_text": text,
         "source_sha": sha,
         "source_digest": digest,
+        "source_stat": stat,
         "imported_at": now,
         "created_at": now,
         "modified_at": now,
@@ -259,7 +280,8 @@ def read_one(entry):
     try:
         fd = os.open(abs_path, os.O_RDONLY)
         try:
-            size = os.fstat(fd).st_size
+            info = os.fstat(fd)
+            size = info.st_size
             if size > max_bytes:
                 raise fm.FrontMatterError(rel, None, f"file is {size} bytes, over the limit of {max_bytes}")
             data = os.read(fd, size + 1)
@@ -289,11 +311,12 @@ def read_one(entry):
                 kind = "provider"
         parsed = fm.parse_text(rel, text, kind, sha)
         doc, digest = parsed.doc, parsed.digest
+        stat = _stat_record(info, sha) if kind == "article" else ""
         if kind == "article" and rel not in _KNOWN_SHAS and _NOW is not None:
-            prepared = prepare_new_article(rel, doc, parsed.body, text, sha, digest, _NOW)
+            prepared = prepare_new_article(rel, doc, parsed.body, text, sha, digest, _NOW, stat)
             slim = {"published": doc["published"]} if "published" in doc else {}
-            return ("loaded", rel, Loaded(rel, kind, slim, "", "", sha, digest, prepared))
-        return ("loaded", rel, Loaded(rel, kind, doc, parsed.body, text, sha, digest))
+            return ("loaded", rel, Loaded(rel, kind, slim, "", "", sha, digest, prepared, stat))
+        return ("loaded", rel, Loaded(rel, kind, doc, parsed.body, text, sha, digest, stat=stat))
     except fm.FrontMatterError as exc:
         return ("failed", rel, str(exc))
     except OSError as exc:
@@ -381,10 +404,15 @@ class Importer:
         self.updated_ids: list[int] = []
         self.pending: list[Loaded] = []
         self.may_publish = by is None or by.has_perm("articles.publish_article")
-        self.existing = {
-            path: (pk, sha, dig)
-            for path, pk, sha, dig in Article.objects.values_list("path", "pk", "source_sha", "source_digest").iterator(chunk_size=10000)
-        }
+        self.existing = {}
+        self.known_stats = {}  # path -> file_signature() of the file last read, when trusted
+        for path, pk, sha, dig, stat in (
+            Article.objects.values_list("path", "pk", "source_sha", "source_digest", "source_stat").iterator(chunk_size=10000)
+        ):
+            self.existing[path] = (pk, sha, dig)
+            # Trusted only while it vouches for the bytes the database says it has.
+            if stat and sha and stat.endswith(sha):
+                self.known_stats[path] = stat[: -len(sha) - 1]
         self.load_caches()
 
     def load_caches(self):
@@ -445,7 +473,7 @@ class Importer:
                 self.outcome(item.rel, "created")
                 return
             if item.prepared is None:
-                item.prepared = prepare_new_article(item.rel, item.doc, item.body, item.text, item.sha, item.digest, self.now)
+                item.prepared = prepare_new_article(item.rel, item.doc, item.body, item.text, item.sha, item.digest, self.now, item.stat)
             self.pending.append(item)
             if len(self.pending) >= BATCH_SIZE:
                 self.flush()
@@ -506,6 +534,7 @@ class Importer:
             source_text=item.text,
             source_sha=item.sha,
             source_digest=item.digest,
+            source_stat=item.stat,
             imported_at=self.now,
             **rows["fields"],
         )
@@ -562,7 +591,9 @@ class Importer:
             # The database already holds what the file says (an export read back, or an
             # identical edit): only the record of the source changes.
             if not self.dry_run:
-                Article.objects.filter(pk=pk).update(source_text=item.text, source_sha=item.sha, source_digest=item.digest, imported_at=self.now)
+                Article.objects.filter(pk=pk).update(
+                    source_text=item.text, source_sha=item.sha, source_digest=item.digest, source_stat=item.stat, imported_at=self.now,
+                )
             self.outcome(item.rel, "unchanged", object_id=pk)
             return
         edited_in_cms = digest_now != stored_digest
@@ -841,12 +872,34 @@ def _gc_paused():
             gc.enable()
 
 
+def _skip_unchanged_by_stat(importer, entries):
+    """Record as unchanged, without reading them, the items whose file stat() shows as
+    the one last read (same size, times and inode: see file_signature()); the others
+    are read (and their bytes compared)."""
+    if not importer.known_stats:
+        return entries
+    rest = []
+    for entry in entries:
+        abs_path, rel, _kind = entry
+        known = importer.known_stats.get(rel)
+        if known is not None:
+            try:
+                if file_signature(os.lstat(abs_path)) == known:
+                    importer.outcome(rel, "unchanged")
+                    continue
+            except OSError:
+                pass  # read_one() reports it
+        rest.append(entry)
+    return rest
+
+
 def _import_paths(paths, *, root, dry_run, overwrite, jobs, by, progress) -> ImportResult:
     started = time.monotonic()
     entries, skipped = discover(paths, root)
     importer = Importer(dry_run=dry_run, overwrite=overwrite, by=by, progress=progress)
     importer.result.skipped.extend(skipped)
     known = importer.known_shas()
+    entries = _skip_unchanged_by_stat(importer, entries)
     total = len(entries)
     if jobs > 1 and total > 1:
         # Workers read, parse and prepare rows (no database); forked, they start at once.

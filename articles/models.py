@@ -180,6 +180,9 @@ class Article(SourceRecord):
         unique=True,
         help_text="Path of the file relative to the site root, e.g. _news/2024-04-11-slug.md.",
     )
+    # (size, mtime, ctime, inode of the file when it was read, and the SHA-256 of the bytes
+    # read): a re-import finds a file unchanged from one stat() while these match.
+    source_stat = models.CharField(max_length=200, blank=True, default="", editable=False)
     # Indexed by article_coll_date (collection first); see Meta.indexes.
     collection = models.CharField(max_length=100, blank=True, default="")
     category = models.CharField(max_length=100, null=True, blank=True)

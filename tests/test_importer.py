@@ -3,6 +3,7 @@ import datetime as dt
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -354,3 +355,78 @@ def test_a_failed_batch_does_not_leave_dangling_providers(site, monkeypatch):
     assert status == 0, err
     assert calls == [2, 1, 1]
     assert sorted(Article.objects.values_list("provider__domain", flat=True)) == ["a.example", "b.example"]
+
+
+# --------------------------------------------------------------------------------------
+# Unchanged files found from stat() alone (size, times, inode), never from a guess.
+# --------------------------------------------------------------------------------------
+@pytest.fixture
+def counted_reads(monkeypatch):
+    """The paths read_one() opened during the test."""
+    from articles import importer
+
+    read = []
+    real = importer.read_one
+
+    def counting(entry):
+        read.append(entry[1])
+        return real(entry)
+
+    monkeypatch.setattr(importer, "read_one", counting)
+    return read
+
+
+def test_untouched_files_are_not_read_again(site, monkeypatch, counted_reads):
+    from articles import importer
+
+    monkeypatch.setattr(importer, "RACY_NS", 0)  # trust files however recent
+    path = write(site, "_news/a.md", NEWS_ITEM)
+    write(site, "_news/b.md", NEWS_ITEM.replace("A title", "B title"))
+    assert import_paths([site]).counts["created"] == 2
+    article = Article.objects.get(path="_news/a.md")
+    info = os.stat(path)
+    assert article.source_stat == f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}:{article.source_sha}"
+    counted_reads.clear()
+    result = import_paths([site])
+    assert result.counts["unchanged"] == 2 and result.ok
+    assert [r for r in counted_reads if r.startswith("_news/")] == []
+
+
+def test_a_rewrite_keeping_size_and_mtime_is_still_read(site, monkeypatch, counted_reads):
+    """The change time moves on every write and cannot be set back: same size and a
+    restored mtime do not hide a change."""
+    from articles import importer
+
+    monkeypatch.setattr(importer, "RACY_NS", 0)
+    path = write(site, "_news/a.md", NEWS_ITEM)
+    import_paths([site])
+    before = os.stat(path)
+    time.sleep(0.05)  # past the file system's clock tick
+    path.write_text(NEWS_ITEM.replace("A title", "Z title"), encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(path)
+    assert (after.st_size, after.st_mtime_ns, after.st_ino) == (before.st_size, before.st_mtime_ns, before.st_ino)
+    counted_reads.clear()
+    result = import_paths([site])
+    assert "_news/a.md" in counted_reads
+    assert result.counts["updated"] == 1
+    assert Article.objects.get().title == "Z title"
+
+
+def test_recent_files_and_changed_records_are_read(site, monkeypatch, counted_reads):
+    """A file changed within the last two seconds could change again within the same
+    clock tick: its signature is not kept. A signature that no longer vouches for the
+    stored bytes (source changed in the database) is not trusted either."""
+    from articles import importer
+
+    write(site, "_news/a.md", NEWS_ITEM)
+    import_paths([site])
+    assert Article.objects.get().source_stat == ""  # written just now
+    monkeypatch.setattr(importer, "RACY_NS", 0)
+    Article.objects.update(source_sha="0" * 64)  # the file now differs from the record
+    import_paths([site])
+    assert Article.objects.get().source_stat.endswith(":" + Article.objects.get().source_sha)
+    Article.objects.update(source_sha="f" * 64)
+    counted_reads.clear()
+    import_paths([site])
+    assert counted_reads == ["_news/a.md"]
