@@ -328,6 +328,20 @@ def _init_worker(known, now=None):
     _KNOWN_SHAS, _NOW = known, now
 
 
+# --jobs workers parse at a lower priority than the process that writes to the
+# database (and than the database server): that one is the narrowest stage, and with as
+# many workers as cores it would otherwise get only its fair share of a core.
+WORKER_NICE = 5
+
+
+def _init_pool_worker(known, now=None):
+    try:
+        os.nice(WORKER_NICE)
+    except (AttributeError, OSError):  # no nice() here: equal priorities then
+        pass
+    _init_worker(known, now)
+
+
 def read_chunk(entries):
     """read_one() of several files: one task (and one message back) per chunk."""
     return [read_one(entry) for entry in entries]
@@ -916,7 +930,7 @@ def _import_paths(paths, *, root, dry_run, overwrite, jobs, by, progress) -> Imp
                     return
                 yield chunk
 
-        with ctx.Pool(jobs, initializer=_init_worker, initargs=(known, None if dry_run else importer.now)) as pool:
+        with ctx.Pool(jobs, initializer=_init_pool_worker, initargs=(known, None if dry_run else importer.now)) as pool:
             try:
                 done = 0
                 for outcomes in pool.imap(read_chunk, tasks()):
