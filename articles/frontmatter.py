@@ -734,9 +734,16 @@ def _json_default(value):
     raise TypeError(type(value))
 
 
+# json.dumps() with these options builds an encoder per call; the digest of every item
+# of an export uses this one (the same text: documents hold no cycles to check for).
+_DIGEST_JSON = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, default=_json_default, allow_nan=True, check_circular=False,
+)
+
+
 def digest(doc: dict, body: str = "") -> str:
     """A fingerprint of a document's data (not of its formatting)."""
-    blob = json.dumps([doc, body], sort_keys=True, ensure_ascii=False, default=_json_default, allow_nan=True)
+    blob = _DIGEST_JSON.encode([doc, body])
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
 
 

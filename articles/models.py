@@ -34,6 +34,9 @@ def validate_item_url(value):
     validators.URLValidator(schemes=["http", "https"])(value)
 
 
+_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 class OrderedJSONField(models.TextField):
     """JSON kept as text, so that key order survives on every database.
 
@@ -63,7 +66,7 @@ class OrderedJSONField(models.TextField):
     def get_prep_value(self, value):
         if value is None:
             return None
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+        return _COMPACT_JSON.encode(value)
 
     def value_to_string(self, obj):
         return self.get_prep_value(self.value_from_object(obj))
