@@ -403,31 +403,43 @@ _SCALARS = {
 def _build(loader: CheckingLoader, node, depth: int):
     """The data of a node tree without aliases or explicit tags, as SafeConstructor would
     build it, checked as ``_walk_checks`` checks it, by plain recursion (PyYAML's
-    constructor, made for recursive structures, costs twice as much)."""
+    constructor, made for recursive structures, costs twice as much). Scalars, most of
+    the nodes, are built in line."""
     cls = node.__class__
     if cls is yaml.ScalarNode:
-        tag = node.tag
-        if tag == _STR:
-            return node.value
-        build = _SCALARS.get(tag)
-        if build is None:
-            raise _Refused
-        return build(loader, node)
+        return node.value if node.tag == _STR else _scalar(loader, node)
     loader.fm_count += len(node.value)
     if loader.fm_count > MAX_NODES or (node.value and depth + 1 > MAX_DEPTH):
         raise _Refused
+    inner = depth + 1
+    scalar_node = yaml.ScalarNode
     if cls is yaml.SequenceNode and node.tag == _SEQ:
-        return [_build(loader, item, depth + 1) for item in node.value]
+        return [
+            (item.value if item.tag == _STR else _scalar(loader, item)) if item.__class__ is scalar_node
+            else _build(loader, item, inner)
+            for item in node.value
+        ]
     if cls is yaml.MappingNode and node.tag == _MAP:
         data = {}
         raw_keys = set()
         for k, v in node.value:
-            if k.__class__ is not yaml.ScalarNode or k.value in raw_keys or k.value == "<<" or k.tag not in SAFE_TAGS:
+            if k.__class__ is not scalar_node or k.value in raw_keys or k.value == "<<" or k.tag not in SAFE_TAGS:
                 raise _Refused
             raw_keys.add(k.value)
-            data[_build(loader, k, depth + 1)] = _build(loader, v, depth + 1)
+            key = k.value if k.tag == _STR else _scalar(loader, k)
+            if v.__class__ is scalar_node:
+                data[key] = v.value if v.tag == _STR else _scalar(loader, v)
+            else:
+                data[key] = _build(loader, v, inner)
         return data
     raise _Refused
+
+
+def _scalar(loader: CheckingLoader, node):
+    build = _SCALARS.get(node.tag)
+    if build is None:
+        raise _Refused
+    return build(loader, node)
 
 
 # Where an alias (*name) or an explicit tag (!tag) could start. Text without any of these
@@ -619,11 +631,14 @@ def _show(value) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+_SPACE = re.compile(r"\s")
+
+
 def valid_url(value: str) -> bool:
     if len(value.encode("utf-8")) > 2000:
         return False
     if value.startswith("/") and not value.startswith("//"):
-        return not any(ch.isspace() for ch in value)
+        return not _SPACE.search(value)  # \s is str.isspace() for str patterns
     return bool(URL_RE.match(value))
 
 
