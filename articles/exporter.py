@@ -96,6 +96,48 @@ class SiteWriter:
         self.outdir = str(outdir)
         self.safe_dirs: set[str] = {self.outdir}
         self.fresh_dirs: set[str] = set()
+        # Linux: a new file is written unnamed (O_TMPFILE) and linked in place once
+        # complete: one entry added to the folder instead of a temporary name created
+        # then renamed, and nothing at all is left if the export is killed midway.
+        self._unnamed = hasattr(os, "O_TMPFILE")
+        self._linked = False  # an unnamed file was linked: errors from now on are real
+        self._proc_fd = None
+        if self._unnamed:
+            try:  # the open files of this process, to link one by its descriptor
+                self._proc_fd = os.open("/proc/self/fd", os.O_RDONLY | os.O_DIRECTORY)
+            except OSError:
+                self._unnamed = False
+
+    def close(self) -> None:
+        if self._proc_fd is not None:
+            os.close(self._proc_fd)
+            self._proc_fd = None
+            self._unnamed = False
+
+    def _write_new(self, folder: str, target: str, data: bytes) -> bool:
+        """Write a file that does not exist yet, unnamed then linked; False when it
+        cannot be done so (the caller then writes it the portable way)."""
+        try:
+            fd = os.open(folder, os.O_WRONLY | os.O_TMPFILE, 0o644)
+        except OSError:  # this file system has no O_TMPFILE
+            self._unnamed = False
+            return False
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+            os.link(str(fd), target, src_dir_fd=self._proc_fd, follow_symlinks=True)
+        except FileExistsError:  # created meanwhile: replaced the portable way
+            return False
+        except OSError:
+            if self._linked:
+                raise
+            self._unnamed = False  # linkat() through /proc refused here
+            return False
+        finally:
+            os.close(fd)
+        self._linked = True
+        return True
 
     def target(self, rel: str) -> str:
         """``outdir/rel``, refusing anything that would land outside ``outdir``."""
@@ -131,11 +173,12 @@ class SiteWriter:
         data = text.encode("utf-8")
         target = self.target(rel)
         folder, _, name = target.rpartition("/")
-        if folder not in self.fresh_dirs:
+        exists = folder not in self.fresh_dirs
+        if exists:
             try:
                 info = os.lstat(target)
             except FileNotFoundError:
-                pass
+                exists = False
             else:
                 if stat.S_ISLNK(info.st_mode):
                     raise UnsafePath(f"{rel}: refusing to write through a symbolic link")
@@ -143,6 +186,8 @@ class SiteWriter:
                     with open(target, "rb") as handle:
                         if handle.read() == data:
                             return False
+        if not exists and self._unnamed and self._write_new(folder, target, data):
+            return True
         tmp = f"{folder}/.{name}.{os.getpid()}.tmp"
         try:
             fd = os.open(tmp, _O_NEW, 0o644)
@@ -345,7 +390,7 @@ WORKER_THREADS = int(os.environ.get("NEWSROOM_EXPORT_WORKER_THREADS", "0"))
 
 
 def _init_export_worker(outdir):
-    _WORKER["writer"] = SiteWriter(Path(outdir))
+    _WORKER["writer"] = SiteWriter(Path(outdir))  # closed with the worker process
 
 
 def _export_range(bounds):
@@ -425,13 +470,16 @@ def export_site(outdir, *, articles=None, published_only=False, since=None, coll
             )
         finally:
             pipeline.close()  # no thread of ours is left running when workers are forked
-    if jobs > 1 and _can_fork(queryset):
-        _export_parallel(queryset, outdir, result, jobs, progress)
-    else:
-        pipeline = _Pipeline(writer, result, WRITER_THREADS)
-        try:
-            _write_articles(pipeline, queryset, progress=progress)
-        finally:
-            pipeline.close()
+    try:
+        if jobs > 1 and _can_fork(queryset):
+            _export_parallel(queryset, outdir, result, jobs, progress)
+        else:
+            pipeline = _Pipeline(writer, result, WRITER_THREADS)
+            try:
+                _write_articles(pipeline, queryset, progress=progress)
+            finally:
+                pipeline.close()
+    finally:
+        writer.close()
     result.seconds = time.monotonic() - started
     return result

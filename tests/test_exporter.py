@@ -143,3 +143,23 @@ def test_edited_provider_and_topic_keep_their_style(site, tmp_path):
     )
     # Files without a final newline keep it that way.
     assert (tmp_path / "_data/topics/00-widgets.yaml").read_bytes() == (site / "_data/topics/00-widgets.yaml").read_bytes()
+
+
+def test_same_files_with_or_without_unnamed_temporary_files(site, tmp_path, monkeypatch):
+    """New files are written unnamed (O_TMPFILE) and linked in place where the system
+    allows it, else through a named temporary file: the same site either way, and no
+    temporary file left behind."""
+    linked = export_site(tmp_path / "linked")
+    monkeypatch.delattr(exporter.os, "O_TMPFILE", raising=False)
+    renamed = export_site(tmp_path / "renamed")
+    assert linked.ok and renamed.ok and sorted(linked.written) == sorted(renamed.written)
+    assert tree(tmp_path / "linked") == tree(tmp_path / "renamed")
+    assert [p for p in tmp_path.rglob("*") if p.name.endswith(".tmp")] == []
+    modes = {oct(p.stat().st_mode & 0o777) for p in (tmp_path / "linked").rglob("*.md")}
+    assert modes == {oct(0o644 & ~_umask())}
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
