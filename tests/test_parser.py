@@ -68,12 +68,15 @@ scalars = st.one_of(
     st.datetimes(timezones=st.just(dt.timezone.utc)),
     st.dates(),
 )
+# Keys written "<<" are merge keys to YAML 1.1 and refused by the parser (tested with
+# the other refusals): not generated here.
+keys = st.text(min_size=1, max_size=12).filter(lambda key: key != "<<")
 values = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(min_size=1, max_size=10), children, max_size=4),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=4),
     max_leaves=20,
 )
-documents = st.dictionaries(st.text(min_size=1, max_size=12), values, max_size=6)
+documents = st.dictionaries(keys, values, max_size=6)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
