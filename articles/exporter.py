@@ -384,8 +384,11 @@ def _write_articles(pipeline: _Pipeline, queryset, *, chunk=CHUNK, progress=None
 # Each worker is forked with the queryset to export, opens its own database connection,
 # and writes ranges of primary keys with its own writer threads.
 _WORKER: dict = {}
-TASK_ITEMS = 1000  # items per task handed to a worker
-WORKER_CHUNK = 250  # items read at a time by a worker (its writer threads write the last one meanwhile)
+# Items per task handed to a worker, and read at a time by it (bounded by CHUNK_BYTES):
+# 30,000 items with --jobs 2 took 2.1-2.3 s on PostgreSQL and 2.2 s on SQLite with
+# 2000/1000, 2.6-3.2 s and 2.5-3.2 s with 1000/250 (fewer, larger queries).
+TASK_ITEMS = 2000
+WORKER_CHUNK = 1000
 WORKER_THREADS = int(os.environ.get("NEWSROOM_EXPORT_WORKER_THREADS", "0"))
 
 
@@ -417,14 +420,16 @@ def _can_fork(queryset) -> bool:
     return True
 
 
-def _task_ranges(queryset, size=TASK_ITEMS):
-    """(first pk, last pk) of consecutive runs of ``size`` items of ``queryset``."""
+def _task_ranges(queryset, jobs):
+    """(first pk, last pk) of consecutive runs of items of ``queryset``: TASK_ITEMS
+    each, fewer when that gives every one of the ``jobs`` workers a share."""
     pks = list(queryset.order_by("pk").values_list("pk", flat=True))
+    size = max(1, min(TASK_ITEMS, -(-len(pks) // jobs)))
     return [(pks[i], pks[min(i + size, len(pks)) - 1]) for i in range(0, len(pks), size)]
 
 
 def _export_parallel(queryset, outdir: Path, result: ExportResult, jobs: int, progress=None):
-    ranges = _task_ranges(queryset)
+    ranges = _task_ranges(queryset, jobs)
     if not ranges:
         return
     _WORKER["queryset"] = queryset
