@@ -12,18 +12,16 @@ document the database holds and compares its digest with the one recorded at imp
 A file whose content would not change is not rewritten; every write goes to a temporary
 file renamed into place; nothing is written outside the output folder.
 
-Files are created by a few writer threads while the next chunk is read; with ``jobs`` > 1
+Files are written in line (writer threads only added GIL contention); with ``jobs`` > 1
 (``export_frontmatter --jobs N``) forked worker processes each read, render and write
 ranges of items, which puts every core to work on a large site.
 """
 from __future__ import annotations
 
-import collections
 import multiprocessing
 import os
 import stat
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,7 +35,6 @@ from .models import Article, ArticleImage, ArticleTopic, Provider, RelatedStory,
 
 CHUNK = 2000
 CHUNK_BYTES = 16 * 1024 * 1024
-WRITER_THREADS = int(os.environ.get("NEWSROOM_EXPORT_THREADS", "8"))
 
 
 class UnsafePath(ValueError):
@@ -84,6 +81,12 @@ class ExportResult:
 _O_NEW = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
 
 
+def _write_fd(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
 class SiteWriter:
     """Writes files under ``outdir`` atomically, never outside it, never needlessly.
 
@@ -123,9 +126,7 @@ class SiteWriter:
             self._unnamed = False
             return False
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
+            _write_fd(fd, data)
             os.link(str(fd), target, src_dir_fd=self._proc_fd, follow_symlinks=True)
         except FileExistsError:  # created meanwhile: replaced the portable way
             return False
@@ -196,9 +197,7 @@ class SiteWriter:
             fd = os.open(tmp, _O_NEW, 0o644)
         try:
             try:
-                view = memoryview(data)
-                while view:
-                    view = view[os.write(fd, view):]
+                _write_fd(fd, data)
             finally:
                 os.close(fd)
             os.replace(tmp, target)
@@ -310,86 +309,38 @@ def iter_article_chunks(queryset, *, chunk=CHUNK):
         yield out
 
 
-def iter_article_files(queryset):
-    """Yield (path, text, error) for each article of ``queryset``, streaming in chunks."""
-    for chunk in iter_article_chunks(queryset):
-        yield from chunk
+def _write_jobs(writer: SiteWriter, jobs, result: ExportResult) -> None:
+    """Write a list of (path, text, error) and count the outcomes in ``result``."""
+    for rel, text, error in jobs:
+        if error is None:
+            try:
+                if writer.write(rel, text):
+                    result.written.append(rel)
+                else:
+                    result.unchanged += 1
+                continue
+            except (OSError, UnsafePath) as exc:
+                error = f"{rel}: {exc}"
+        result.errors.append(error)
 
 
-class _Pipeline:
-    """Writes lists of (path, text, error) with a pool of threads, so that files are
-    created (file system calls, which release the GIL) while the next chunk is read and
-    rendered. At most a few chunks are in flight, so memory stays flat."""
-
-    def __init__(self, writer: SiteWriter, result: ExportResult, threads: int):
-        self.writer, self.result, self.threads = writer, result, threads
-        self.pool = ThreadPoolExecutor(max_workers=threads) if threads else None
-        self.in_flight = collections.deque()
-
-    def _write_all(self, jobs):
-        out = []
-        for rel, text, error in jobs:
-            if error is None:
-                try:
-                    out.append((rel, self.writer.write(rel, text), None))
-                    continue
-                except (OSError, UnsafePath) as exc:
-                    error = f"{rel}: {exc}"
-            out.append((rel, None, error))
-        return out
-
-    def _collect(self, future):
-        self._count(future.result())
-
-    def _count(self, outcomes):
-        result = self.result
-        for rel, written, error in outcomes:
-            if error is not None:
-                result.errors.append(error)
-            elif written:
-                result.written.append(rel)
-            else:
-                result.unchanged += 1
-
-    def submit(self, jobs):
-        if self.pool is None:  # no threads: write here
-            self._count(self._write_all(jobs))
-            return
-        step = max(1, -(-len(jobs) // self.threads))
-        for i in range(0, len(jobs), step):
-            self.in_flight.append(self.pool.submit(self._write_all, jobs[i:i + step]))
-        while len(self.in_flight) > 2 * self.threads:
-            self._collect(self.in_flight.popleft())
-
-    def drain(self):
-        while self.in_flight:
-            self._collect(self.in_flight.popleft())
-
-    def close(self):
-        self.drain()
-        if self.pool is not None:
-            self.pool.shutdown()
-
-
-def _write_articles(pipeline: _Pipeline, queryset, *, chunk=CHUNK, progress=None):
+def _write_articles(writer: SiteWriter, queryset, result: ExportResult, *, chunk=CHUNK, progress=None):
     for jobs in iter_article_chunks(queryset, chunk=chunk):
-        pipeline.result.items += len(jobs)
-        pipeline.submit(jobs)
+        result.items += len(jobs)
+        _write_jobs(writer, jobs, result)
         if progress:
-            progress(pipeline.result.items)
-    pipeline.drain()
+            progress(result.items)
 
 
 # ---- worker processes (export --jobs N) ----
 # Each worker is forked with the queryset to export, opens its own database connection,
-# and writes ranges of primary keys with its own writer threads.
+# and writes ranges of primary keys.
 _WORKER: dict = {}
 # Items per task handed to a worker, and read at a time by it (bounded by CHUNK_BYTES):
 # 30,000 items with --jobs 2 took 2.1-2.3 s on PostgreSQL and 2.2 s on SQLite with
 # 2000/1000, 2.6-3.2 s and 2.5-3.2 s with 1000/250 (fewer, larger queries).
 TASK_ITEMS = 2000
 WORKER_CHUNK = 1000
-WORKER_THREADS = int(os.environ.get("NEWSROOM_EXPORT_WORKER_THREADS", "0"))
 
 
 def _init_export_worker(outdir):
@@ -399,11 +350,7 @@ def _init_export_worker(outdir):
 def _export_range(bounds):
     first, last = bounds
     part = ExportResult()
-    pipeline = _Pipeline(_WORKER["writer"], part, WORKER_THREADS)
-    try:
-        _write_articles(pipeline, _WORKER["queryset"].filter(pk__gte=first, pk__lte=last), chunk=WORKER_CHUNK)
-    finally:
-        pipeline.close()
+    _write_articles(_WORKER["writer"], _WORKER["queryset"].filter(pk__gte=first, pk__lte=last), part, chunk=WORKER_CHUNK)
     return part.written, part.unchanged, part.errors, part.items
 
 
@@ -464,26 +411,19 @@ def export_site(outdir, *, articles=None, published_only=False, since=None, coll
     result = ExportResult()
     writer = SiteWriter(outdir)
     queryset = filter_articles(articles, published_only=published_only, since=since, collection=collection, topic=topic, provider=provider)
-    if with_taxonomy:
-        pipeline = _Pipeline(writer, result, WRITER_THREADS)
-        try:
-            pipeline.submit(
-                [_record_job(obj, provider_document, "provider")
-                 for obj in Provider.objects.exclude(path=None).exclude(path="").order_by("pk")]
-                + [_record_job(obj, topic_document, "topic")
-                   for obj in Topic.objects.exclude(path=None).exclude(path="").select_related("parent").order_by("pk")]
-            )
-        finally:
-            pipeline.close()  # no thread of ours is left running when workers are forked
     try:
+        if with_taxonomy:
+            _write_jobs(writer, [
+                _record_job(obj, provider_document, "provider")
+                for obj in Provider.objects.exclude(path=None).exclude(path="").order_by("pk")
+            ] + [
+                _record_job(obj, topic_document, "topic")
+                for obj in Topic.objects.exclude(path=None).exclude(path="").select_related("parent").order_by("pk")
+            ], result)
         if jobs > 1 and _can_fork(queryset):
             _export_parallel(queryset, outdir, result, jobs, progress)
         else:
-            pipeline = _Pipeline(writer, result, WRITER_THREADS)
-            try:
-                _write_articles(pipeline, queryset, progress=progress)
-            finally:
-                pipeline.close()
+            _write_articles(writer, queryset, result, progress=progress)
     finally:
         writer.close()
     result.seconds = time.monotonic() - started
