@@ -78,3 +78,20 @@ def test_valid_urls(url):
 def test_invalid_urls(url):
     with pytest.raises(ValidationError):
         validate_item_url(url)
+
+
+def test_long_texts_are_stored_with_lz4_on_postgresql():
+    """Migration 0010: on PostgreSQL, items' long text columns are compressed with lz4
+    (this server has it); SQLite stores text as it is."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        assert connection.vendor == "sqlite"
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, attcompression FROM pg_attribute "
+            "WHERE attrelid = 'articles_article'::regclass AND attname = ANY(%s)",
+            [["source_text", "body", "secured", "excerpt"]],
+        )
+        assert dict(cursor.fetchall()) == {"source_text": "l", "body": "l", "secured": "l", "excerpt": "l"}
