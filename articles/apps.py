@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
+from django.db.models.signals import post_migrate
 
 
 class ArticlesConfig(AppConfig):
@@ -10,6 +11,19 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from . import receivers  # noqa: F401 - connects the signal receivers
         from . import public_receivers  # noqa: F401 - deletions move the public site's validators
+
+        post_migrate.connect(_build_missing_search_indexes, sender=self)
+
+
+def _build_missing_search_indexes(using, plan=None, **kwargs):
+    """``migrate`` builds the search indexes an interrupted first import left unbuilt."""
+    from django.db import connections
+
+    from .search_indexes import create_missing
+
+    connection = connections[using]
+    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+        create_missing(connection)
 
 
 class NewsroomAdminConfig(admin_apps.AdminConfig):

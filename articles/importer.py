@@ -27,7 +27,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from . import frontmatter as fm
-from . import signals
+from . import search_indexes, signals
 from .documents import article_document, article_rows, collection_of, provider_rows, topic_rows, provider_document, topic_document
 from .models import Article, ArticleImage, ArticleTopic, OrderedJSONField, Provider, RelatedStory, Topic
 
@@ -37,6 +37,9 @@ BATCH_SIZE = 500
 WINDOW = 8
 SKIP_DIRS = {"api", "_site", "_layouts", "_includes", "_sass", "assets", "node_modules", "vendor", ".git"}
 STATUSES = ("created", "updated", "unchanged", "conflict", "failed")
+# A first import (no item stored yet) of at least this many files builds PostgreSQL's
+# search indexes once at the end rather than row by row (see search_indexes.py).
+BULK_LOAD_FILES = 1000
 
 
 @dataclass
@@ -55,6 +58,8 @@ class ImportResult:
     skipped: list = field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
+    # (index names, seconds) when a first import built the search indexes at its end.
+    indexes_built: tuple | None = None
 
     @property
     def counts(self) -> dict:
@@ -231,12 +236,13 @@ def prepare_new_article(rel: str, doc: dict, body: str, text: str, sha: str, dig
     """What inserting a new article takes, computed where it was parsed (a worker with
     ``--jobs``), so the process that writes to the database only fills in ids:
 
-    (article parameters, with None for provider_id; (provider domain, name); topic
+    (article parameters, with None for id and provider_id; (provider domain, name); topic
     labels; image parameters and related-story parameters, with None for article_id).
     """
     rows = article_rows(doc)
     values = {
         **rows["fields"],
+        "id": None,
         "path": rel,
         "collection": collection_of(rel, doc),
         "provider_id": None,
@@ -568,18 +574,18 @@ class Importer:
     def _create_articles(self, batch):
         """Insert a batch of new items: one executemany a table (Django's bulk_create costs
         more than parsing the files). The rows were prepared where the files were parsed."""
-        provider_at = ARTICLE_INSERT.index("provider_id")
+        provider_at, pk_at = ARTICLE_INSERT.index("provider_id"), ARTICLE_INSERT.index("id")
+        ids = ARTICLE_INSERT.next_ids(len(batch))
         values = []
-        for item in batch:
+        for item, pk in zip(batch, ids):
             row = list(item.prepared[0])
+            row[pk_at] = pk
             row[provider_at] = self._provider_id(*item.prepared[1])
             values.append(row)
         ARTICLE_INSERT.insert(values)
-        ids = dict(Article.objects.filter(path__in=[item.rel for item in batch]).values_list("path", "pk"))
         links, images, related = [], [], []
         image_at, related_at = IMAGE_INSERT.index("article_id"), RELATED_INSERT.index("article_id")
-        for item in batch:
-            pk = ids[item.rel]
+        for item, pk in zip(batch, ids):
             _row, _provider, topics, item_images, item_related = item.prepared
             for position, label in enumerate(topics):
                 topic_pk = self._topic_id(label)
@@ -596,7 +602,7 @@ class Importer:
         TOPIC_LINK_INSERT.run(links)
         IMAGE_INSERT.insert(images)
         RELATED_INSERT.insert(related)
-        return [ids[item.rel] for item in batch]
+        return ids
 
     def update_article(self, pk, item: Loaded):
         current_doc, digest_now, stored_digest = current_article_state(pk)
@@ -735,13 +741,44 @@ class Importer:
 
 
 class RawInsert:
-    """``INSERT`` of many rows with one ``executemany``, values adapted once per column."""
+    """``INSERT`` of many rows with one ``executemany``, values adapted once per column.
 
-    def __init__(self, model):
+    ``with_pk``: the rows carry their primary key, taken beforehand with ``next_ids()``
+    (no query afterwards to learn what the database gave them).
+    """
+
+    def __init__(self, model, *, with_pk=False):
         self.model = model
-        self.fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        self.fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
         self.columns = [f.attname for f in self.fields]
         self._adapter_cache: dict = {}
+
+    def next_ids(self, count: int) -> list[int]:
+        """``count`` primary keys no row has or will be given by anyone else; call it
+        in the transaction that inserts them."""
+        connection = self._connection()
+        table, pk = self.model._meta.db_table, self.model._meta.pk.column
+        with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                    [connection.ops.quote_name(table), pk, count],
+                )
+                return sorted(row[0] for row in cursor.fetchall())
+            if connection.vendor == "sqlite":
+                # AUTOINCREMENT: past the largest id ever given (sqlite_sequence) and the
+                # largest there is. The transaction holds the write lock from its start
+                # (transaction_mode IMMEDIATE in the settings), so no one else can take
+                # these before the rows are in.
+                qn = connection.ops.quote_name
+                cursor.execute(
+                    f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0), "
+                    f"coalesce((SELECT max({qn(pk)}) FROM {qn(table)}), 0))",
+                    [table],
+                )
+                start = cursor.fetchone()[0] + 1
+                return list(range(start, start + count))
+        raise NotImplementedError(f"next_ids() on {connection.vendor}")
 
     def _connection(self):
         return connections[router.db_for_write(self.model)]
@@ -812,7 +849,7 @@ def _datetime_adapter(connection):
     return connection.ops.adapt_datetimefield_value
 
 
-ARTICLE_INSERT = RawInsert(Article)
+ARTICLE_INSERT = RawInsert(Article, with_pk=True)
 TOPIC_LINK_INSERT = RawInsert(ArticleTopic)
 IMAGE_INSERT = RawInsert(ArticleImage)
 RELATED_INSERT = RawInsert(RelatedStory)
@@ -914,6 +951,32 @@ def _import_paths(paths, *, root, dry_run, overwrite, jobs, by, progress) -> Imp
     importer.result.skipped.extend(skipped)
     known = importer.known_shas()
     entries = _skip_unchanged_by_stat(importer, entries)
+    with _search_indexes(importer, entries):
+        _apply_entries(importer, entries, known, jobs=jobs, dry_run=dry_run, progress=progress)
+        importer.finish()
+    importer.result.seconds = time.monotonic() - started
+    return importer.result
+
+
+def _search_indexes(importer, entries):
+    """The context of the import's writes: on PostgreSQL, the search indexes an
+    interrupted first import left unbuilt are built first, and a first import of many
+    files builds them after its rows are in (see search_indexes.py)."""
+    connection = connections[router.db_for_write(Article)]
+    if importer.dry_run or connection.vendor != "postgresql" or connection.in_atomic_block:
+        return contextlib.nullcontext()
+    search_indexes.create_missing(connection)
+    if importer.existing or len(entries) < BULK_LOAD_FILES:
+        return contextlib.nullcontext()
+
+    def report(names, seconds):
+        importer.result.indexes_built = (names, seconds)
+
+    return search_indexes.built_after(connection, report)
+
+
+def _apply_entries(importer, entries, known, *, jobs, dry_run, progress):
+    """Read, parse and apply the files: in ``jobs`` worker processes, or in this one."""
     total = len(entries)
     if jobs > 1 and total > 1:
         # Workers read, parse and prepare rows (no database); forked, they start at once.
@@ -962,6 +1025,3 @@ def _import_paths(paths, *, root, dry_run, overwrite, jobs, by, progress) -> Imp
                 importer.handle(*read_one(entry))
                 if progress:
                     progress(done, total)
-    importer.finish()
-    importer.result.seconds = time.monotonic() - started
-    return importer.result

@@ -430,3 +430,100 @@ def test_recent_files_and_changed_records_are_read(site, monkeypatch, counted_re
     counted_reads.clear()
     import_paths([site])
     assert counted_reads == ["_news/a.md"]
+
+
+def test_new_items_never_take_the_id_of_a_deleted_one(site):
+    """The importer takes its ids before inserting: never one given before (SQLite's
+    AUTOINCREMENT, PostgreSQL's sequence), in the order of the files."""
+    for name in ("a", "b", "c"):
+        write(site, f"_news/{name}.md", NEWS_ITEM.replace("example.com/a", f"example.com/{name}"))
+    assert run("import_frontmatter", site)[0] == 0
+    ids = list(Article.objects.order_by("path").values_list("pk", flat=True))
+    assert ids == sorted(ids) and len(set(ids)) == 3
+    Article.objects.filter(pk=ids[-1]).delete()
+    (site / "_news" / "c.md").unlink()
+    write(site, "_news/d.md", NEWS_ITEM.replace("example.com/a", "example.com/d"))
+    write(site, "_news/e.md", NEWS_ITEM.replace("example.com/a", "example.com/e"))
+    status, out, err = run("import_frontmatter", site)
+    assert status == 0 and out[-1].startswith("created 2, updated 0, unchanged 2,"), (out, err)
+    d, e = (Article.objects.get(path=f"_news/{name}.md").pk for name in ("d", "e"))
+    assert ids[-1] < d < e
+
+
+# --------------------------------------------------------------------------------------
+# PostgreSQL's search indexes and a first import (see articles/search_indexes.py)
+# --------------------------------------------------------------------------------------
+TRIGRAM_NAMES = {"article_title_trgm", "article_excerpt_trgm", "article_provider_name_trgm", "article_name_trgm"}
+
+
+def _trigram_indexes():
+    """The trigram indexes there are on PostgreSQL; None on SQLite (it has none)."""
+    from django.db import connection
+
+    from articles import search_indexes
+
+    if connection.vendor != "postgresql":
+        assert connection.vendor == "sqlite"
+        return None
+    return search_indexes.present(connection)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_first_import_builds_the_search_indexes_after_its_rows(corpus_site, monkeypatch):
+    from articles import importer
+
+    during = []
+    flush = importer.Importer.flush
+
+    def watched_flush(self):
+        during.append(_trigram_indexes())
+        return flush(self)
+
+    monkeypatch.setattr(importer.Importer, "flush", watched_flush)
+    first = import_paths([corpus_site])
+    assert first.ok and first.counts["created"] >= importer.BULK_LOAD_FILES
+    after = _trigram_indexes()
+    if after is None:  # SQLite
+        assert first.indexes_built is None and during and all(present is None for present in during)
+    else:
+        assert during and all(present == set() for present in during)
+        assert set(first.indexes_built[0]) == TRIGRAM_NAMES and first.indexes_built[1] > 0
+        assert after == TRIGRAM_NAMES
+    # Items are stored now: a later import leaves the indexes where they are.
+    during.clear()
+    again = import_paths([corpus_site])
+    assert again.ok and again.indexes_built is None and during and all(present == after for present in during)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_search_indexes_come_back_after_an_interrupted_first_import(site, monkeypatch):
+    from django.core.management import call_command
+    from django.db import connection
+
+    from articles import importer
+
+    monkeypatch.setattr(importer, "BULK_LOAD_FILES", 1)
+    write(site, "_news/a.md", NEWS_ITEM)
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(importer.Importer, "finish", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        import_paths([site])
+    monkeypatch.undo()
+    if _trigram_indexes() is None:  # SQLite: nothing to drop or build
+        assert import_paths([site]).ok
+        return
+    assert _trigram_indexes() == TRIGRAM_NAMES  # built on the way out
+    # Killed (kill -9) before it could build them: migrate, or the next import, does.
+    with connection.cursor() as cursor:
+        cursor.execute('DROP INDEX "article_excerpt_trgm"')
+    call_command("migrate", verbosity=0)
+    assert _trigram_indexes() == TRIGRAM_NAMES
+    with connection.cursor() as cursor:
+        cursor.execute('DROP INDEX "article_title_trgm"')
+    write(site, "_news/b.md", NEWS_ITEM.replace("example.com/a", "example.com/b"))
+    result = import_paths([site])
+    assert result.ok and result.indexes_built is None
+    assert _trigram_indexes() == TRIGRAM_NAMES

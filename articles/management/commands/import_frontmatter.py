@@ -56,6 +56,9 @@ class Command(BaseCommand):
             if verbosity >= 2:
                 for rel in result.skipped:
                     self.stdout.write(f"    skipped: {rel}")
+        if result.indexes_built and result.indexes_built[0] and verbosity >= 2:
+            names, seconds = result.indexes_built
+            self.stdout.write(f"search indexes built after the rows in {seconds:.1f} s: {', '.join(names)}")
         summary = result.summary() + (" [dry run: nothing written]" if dry_run else "")
         self.stdout.write(self.style.SUCCESS(summary) if result.ok else self.style.ERROR(summary))
         if not result.ok:
