@@ -18,6 +18,7 @@ siblings for providers, topics, images and related stories) below.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -194,7 +195,7 @@ class Source:
     bom: str
     newline: str
     prefix_lines: list[str]  # lines before the YAML (the opening ---)
-    yaml_lines: list[str]  # the YAML lines, without line endings
+    yaml_raw: str | None  # the YAML lines as in the file, with their line ends (None: no line)
     suffix: str  # the closing --- line, with its line ending ("" for plain YAML)
     body: str  # everything after the closing line
     first_line: int  # 1-based file line of yaml_lines[0]
@@ -203,6 +204,21 @@ class Source:
 
     def line_of(self, node) -> int:
         return self.first_line + node.start_mark.line
+
+    @functools.cached_property
+    def yaml_lines(self) -> list[str]:
+        """The YAML lines, without line endings (split only when rendering needs them)."""
+        if self.yaml_raw is None:
+            return []
+        return [ln[:-1] if ln.endswith("\r") else ln for ln in self.yaml_raw.split("\n")]
+
+    @property
+    def yaml_text(self) -> str:
+        """What the YAML parser reads: the lines joined by \\n."""
+        raw = self.yaml_raw
+        if raw is None:
+            return ""
+        return raw if "\r" not in raw else "\n".join(self.yaml_lines)
 
 
 def sha256(data: bytes) -> str:
@@ -231,12 +247,10 @@ def split(path: str, text: str, kind: str) -> Source:
     content = text[len(bom):]
     newline = "\r\n" if "\r\n" in content else "\n"
     if kind == "yaml":
-        lines = content.split("\n")
-        # A final newline leaves an empty last element: keep it out of the YAML lines.
-        trailing = lines and lines[-1] == ""
-        ylines = [ln[:-1] if ln.endswith("\r") else ln for ln in (lines[:-1] if trailing else lines)]
-        end_nl = newline if trailing else ""
-        return Source(path, text, kind, bom, newline, [], ylines, end_nl, "", 1)
+        # A final newline is not a line of its own.
+        trailing = not content or content.endswith("\n")
+        raw = None if not content else content[:-1] if trailing else content
+        return Source(path, text, kind, bom, newline, [], raw, newline if trailing else "", "", 1)
     # The closing line is the first line after the first that reads '---' (then only
     # CRs). Only the front matter is split into lines; the body is sliced as it is.
     first_nl = content.find("\n")
@@ -253,16 +267,14 @@ def split(path: str, text: str, kind: str) -> Source:
         pos = idx + 1
     if close == -1:
         raise FrontMatterError(path, 1, "front matter has no closing '---' line")
-    ylines = [] if close == first_nl else [
-        ln[:-1] if ln.endswith("\r") else ln for ln in content[first_nl + 1:close].split("\n")
-    ]
+    raw = None if close == first_nl else content[first_nl + 1:close]
     if line_end == -1:
         closing, rest = content[close + 1:], ""
         suffix = closing
     else:
         closing, rest = content[close + 1:line_end], content[line_end + 1:]
         suffix = closing + "\n"
-    return Source(path, text, kind, bom, newline, [content[:first_nl].rstrip("\r")], ylines, suffix, rest, 2)
+    return Source(path, text, kind, bom, newline, [content[:first_nl].rstrip("\r")], raw, suffix, rest, 2)
 
 
 def _walk_checks(src: Source, root) -> None:
@@ -449,7 +461,7 @@ _ALIAS_OR_TAG = re.compile(r"(?:^|[\s\[\]{},:?-])[*!]")
 
 def load(src: Source) -> None:
     """Parse the YAML of ``src`` safely into ``src.node`` and ``src.raw``."""
-    text = "\n".join(src.yaml_lines)
+    text = src.yaml_text
     fast = ("*" not in text and "!" not in text) or not _ALIAS_OR_TAG.search(text)
     if fast:
         try:

@@ -837,8 +837,17 @@ class RawInsert:
             cursor.executemany(sql, params)
 
 
+_last_utc_text = (None, None)  # (the last value converted, its text): an import's "now", mostly
+
+
 def _to_utc_text(value):
-    return str(value.astimezone(dt.timezone.utc).replace(tzinfo=None))
+    global _last_utc_text
+    last = _last_utc_text  # one tuple, rebound whole: safe with the reader thread
+    if value is last[0]:
+        return last[1]
+    text = str(value.astimezone(dt.timezone.utc).replace(tzinfo=None))
+    _last_utc_text = (value, text)
+    return text
 
 
 def _datetime_adapter(connection):
