@@ -15,14 +15,18 @@ class ArticlesConfig(AppConfig):
         post_migrate.connect(_build_missing_search_indexes, sender=self)
 
 
-def _build_missing_search_indexes(using, plan=None, **kwargs):
-    """``migrate`` builds the search indexes an interrupted first import left unbuilt."""
+def _build_missing_search_indexes(using, **kwargs):
+    """``migrate`` builds the search indexes an interrupted first import left unbuilt
+    (only where the migration that creates them is applied: not after migrating back)."""
     from django.db import connections
+    from django.db.migrations.recorder import MigrationRecorder
 
-    from .search_indexes import create_missing
+    from .search_indexes import CREATED_BY, create_missing
 
     connection = connections[using]
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    if CREATED_BY in MigrationRecorder(connection).applied_migrations():
         create_missing(connection)
 
 

@@ -27,6 +27,7 @@ TRIGRAM_INDEXES = [
     ("article_name_trgm", 'UPPER("name"::text)'),
 ]
 TABLE = "articles_article"
+CREATED_BY = ("articles", "0006_public_deletion_mark")  # the migration that creates them
 
 
 def _usable(connection) -> bool:
