@@ -2,8 +2,9 @@
 
 ``import_paths()`` walks the given files and folders, reads each file once, skips those
 whose bytes did not change since the last import (a hash compare, no parsing), parses
-the rest (in worker processes with ``jobs > 1``) and applies each file atomically: a
-failed file leaves the database as it was and the others still import. It returns an
+the rest (in worker processes with ``jobs > 1``, which on PostgreSQL also insert the new
+items) and applies each file atomically: a failed file leaves the database as it was and
+the others still import. It returns an
 ``ImportResult`` with one outcome per file, like django-import-export's results.
 """
 from __future__ import annotations
@@ -21,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import DatabaseError, connections, models, router, transaction
+from django.db import DatabaseError, IntegrityError, connections, models, router, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -32,6 +33,10 @@ from .documents import article_document, article_rows, collection_of, provider_r
 from .models import Article, ArticleImage, ArticleTopic, OrderedJSONField, Provider, RelatedStory, Topic
 
 BATCH_SIZE = 500
+# Files per task of a --jobs worker that inserts what it parsed (one transaction each).
+WRITER_CHUNK_FILES = 250
+# Kinds of file applied before the items (providers and topics the items name).
+SMALL_KINDS = ("topic", "maybe-topic", "provider")
 # Chunks of files in flight per --jobs worker: enough for the workers to go on parsing
 # while the database takes a batch (BATCH_SIZE files) in one go.
 WINDOW = 8
@@ -60,6 +65,8 @@ class ImportResult:
     dry_run: bool = False
     # (index names, seconds) when a first import built the search indexes at its end.
     indexes_built: tuple | None = None
+    # How many processes inserted new items (the --jobs workers on PostgreSQL).
+    writer_processes: int = 1
 
     @property
     def counts(self) -> dict:
@@ -340,17 +347,29 @@ def _init_worker(known, now=None):
 WORKER_NICE = 5
 
 
-def _init_pool_worker(known, now=None):
+# In a --jobs worker that inserts the new items itself (PostgreSQL): its Importer.
+_WRITER = None
+
+
+def _init_pool_worker(known, now=None, writes=False, by=None):
+    global _WRITER
     try:
         os.nice(WORKER_NICE)
     except (AttributeError, OSError):  # no nice() here: equal priorities then
         pass
     _init_worker(known, now)
+    _WRITER = None
+    if writes:
+        # A connection of its own, opened when first needed, closed when the worker ends.
+        multiprocessing.util.Finalize(None, connections.close_all, exitpriority=10)
+        _WRITER = Importer(by=by, now=now, new_only=True)
 
 
 def read_chunk(entries):
-    """read_one() of several files: one task (and one message back) per chunk."""
-    return [read_one(entry) for entry in entries]
+    """read_one() of several files: one task (and one message back) per chunk. In a
+    worker that writes, the new items are inserted here (see Importer.insert_new)."""
+    outcomes = [read_one(entry) for entry in entries]
+    return _WRITER.insert_new(outcomes) if _WRITER is not None else outcomes
 
 
 def _chunks(entries, *, files=32, size=512 * 1024):
@@ -416,16 +435,21 @@ def _read_ahead(entries, depth=WINDOW):
 # Applying
 # --------------------------------------------------------------------------------------
 class Importer:
-    def __init__(self, *, dry_run=False, overwrite=False, by=None, progress=None):
+    def __init__(self, *, dry_run=False, overwrite=False, by=None, progress=None, now=None, new_only=False):
+        """``new_only``: the importer of a --jobs worker, which inserts new items and
+        nothing else (see insert_new()): the stored items are not loaded."""
         self.dry_run, self.overwrite, self.by, self.progress = dry_run, overwrite, by, progress
         self.result = ImportResult(dry_run=dry_run)
-        self.now = timezone.now()
+        self.now = now or timezone.now()
         self.created_ids: list[int] = []
         self.updated_ids: list[int] = []
         self.pending: list[Loaded] = []
         self.may_publish = by is None or by.has_perm("articles.publish_article")
         self.existing = {}
         self.known_stats = {}  # path -> file_signature() of the file last read, when trusted
+        self.load_caches()
+        if new_only:
+            return
         for path, pk, sha, dig, stat in (
             Article.objects.values_list("path", "pk", "source_sha", "source_digest", "source_stat").iterator(chunk_size=10000)
         ):
@@ -433,7 +457,6 @@ class Importer:
             # Trusted only while it vouches for the bytes the database says it has.
             if stat and sha and stat.endswith(sha):
                 self.known_stats[path] = stat[: -len(sha) - 1]
-        self.load_caches()
 
     def load_caches(self):
         """Providers by domain (and alias), topics by id and name: read once, kept current."""
@@ -463,7 +486,11 @@ class Importer:
         self.result.files.append(FileResult(rel, status, kind, list(errors), changes or {}, object_id))
 
     def handle(self, status, rel, payload):
-        if status == "unchanged":
+        if status == "created":  # inserted by a --jobs worker: payload is (pk, sha, digest)
+            self.existing[rel] = payload
+            self.created_ids.append(payload[0])
+            self.outcome(rel, "created", object_id=payload[0])
+        elif status == "unchanged":
             kind = payload if payload in ("provider", "topic") else "article"
             self.outcome(rel, "unchanged", kind)
         elif status == "skipped":
@@ -500,6 +527,27 @@ class Importer:
             return
         self.flush()
         self.update_article(existing[0], item)
+
+    def insert_new(self, outcomes: list) -> list:
+        """In a --jobs worker: insert the new items among ``read_chunk()``'s outcomes
+        (checked and batched as in this process) and hand them back as ``("created",
+        rel, (pk, sha, digest))`` or ``("failed", rel, message)``; the rest as they were."""
+        for status, _rel, payload in outcomes:
+            if status == "loaded" and payload.prepared is not None:
+                self.article(payload)
+        self.flush()
+        if not self.result.files:
+            return outcomes
+        done = {}
+        for outcome in self.result.files:
+            if outcome.status == "created":
+                done[outcome.path] = ("created", outcome.path, self.existing[outcome.path])
+            else:
+                done[outcome.path] = ("failed", outcome.path, "; ".join(outcome.errors))
+        self.result.files.clear()
+        self.existing.clear()
+        self.created_ids.clear()
+        return [done.get(outcome[1], outcome) for outcome in outcomes]
 
     def flush(self):
         batch, self.pending = self.pending, []
@@ -649,7 +697,9 @@ class Importer:
         self.outcome(item.rel, "updated", changes=changes, object_id=pk)
 
     # ---- providers and topics (few; one by one) ----
-    def small(self, item: Loaded):
+    def small(self, item: Loaded, *, retry=True):
+        """A provider or topic file, applied atomically. Tried once more when it clashed
+        with a provider or topic inserted meanwhile (a --jobs worker's, named by items)."""
         model = Provider if item.kind == "provider" else Topic
         document_of = provider_document if item.kind == "provider" else topic_document
         try:
@@ -705,6 +755,8 @@ class Importer:
             if not isinstance(exc, (ValidationError, DatabaseError, ValueError)):
                 raise
             self.load_caches()
+            if retry and isinstance(exc, IntegrityError):
+                return self.small(item, retry=False)
             message = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items()) if isinstance(exc, ValidationError) and hasattr(exc, "message_dict") else str(exc)
             self.outcome(item.rel, "failed", item.kind, errors=[f"{item.rel}: {message}"])
 
@@ -984,27 +1036,50 @@ def _search_indexes(importer, entries):
     return search_indexes.built_after(connection, report)
 
 
+def _workers_write(importer) -> bool:
+    """Whether --jobs workers insert new items themselves: on PostgreSQL (many writers
+    at once), outside a transaction (theirs could not see it). SQLite takes one writer at
+    a time: there, this process writes what the workers prepared."""
+    connection = connections[router.db_for_write(Article)]
+    return not importer.dry_run and connection.vendor == "postgresql" and not connection.in_atomic_block
+
+
 def _apply_entries(importer, entries, known, *, jobs, dry_run, progress):
     """Read, parse and apply the files: in ``jobs`` worker processes, or in this one."""
     total = len(entries)
     if jobs > 1 and total > 1:
-        # Workers read, parse and prepare rows (no database); forked, they start at once.
-        # At most a few chunks are in flight, so memory stays flat however slow the
-        # database is.
+        # Workers read, parse and prepare rows; forked, they start at once. On PostgreSQL
+        # they also insert the new items, each on a connection of its own, once this
+        # process has applied the topic and provider files (so that the workers start
+        # with them). At most a few chunks are in flight, so memory stays flat however
+        # slow the database is.
+        writes = _workers_write(importer)
+        done = 0
+        if writes:
+            importer.result.writer_processes = jobs
+            first = [entry for entry in entries if entry[2] in SMALL_KINDS]
+            entries = [entry for entry in entries if entry[2] not in SMALL_KINDS]
+            _init_worker(known, importer.now)
+            for done, entry in enumerate(first, 1):
+                importer.handle(*read_one(entry))
+            importer.flush()
+            connections.close_all()  # the workers must not share this process's connection
         ctx = multiprocessing.get_context("fork")
         slots = threading.Semaphore(WINDOW * jobs)
         stopping = threading.Event()
+        # A worker that writes commits a transaction per chunk: larger ones then.
+        files, size = (WRITER_CHUNK_FILES, WRITER_CHUNK_FILES * 16 * 1024) if writes else (32, 512 * 1024)
 
         def tasks():  # runs in the pool's task thread
-            for chunk in _chunks(entries):
+            for chunk in _chunks(entries, files=files, size=size):
                 slots.acquire()
                 if stopping.is_set():
                     return
                 yield chunk
 
-        with ctx.Pool(jobs, initializer=_init_pool_worker, initargs=(known, None if dry_run else importer.now)) as pool:
+        initargs = (known, None if dry_run else importer.now, writes, importer.by)
+        with ctx.Pool(jobs, initializer=_init_pool_worker, initargs=initargs) as pool:
             try:
-                done = 0
                 for outcomes in pool.imap(read_chunk, tasks()):
                     slots.release()
                     for outcome in outcomes:
@@ -1012,6 +1087,8 @@ def _apply_entries(importer, entries, known, *, jobs, dry_run, progress):
                     done += len(outcomes)
                     if progress:
                         progress(done, total)
+                pool.close()  # the workers end on their own (and close their connections)
+                pool.join()
             finally:  # never leave the task thread waiting for a slot
                 stopping.set()
                 for _ in range(WINDOW * jobs + 1):

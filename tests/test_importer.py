@@ -540,3 +540,92 @@ def test_migrating_back_does_not_bring_the_search_indexes_back():
     finally:
         call_command("migrate", verbosity=0)
     assert _trigram_indexes() in (None, TRIGRAM_NAMES)
+
+
+# --------------------------------------------------------------------------------------
+# --jobs workers that insert what they parsed (PostgreSQL)
+# --------------------------------------------------------------------------------------
+def _fingerprint():
+    return (
+        sorted(Article.objects.values_list(
+            "path", "source_sha", "source_digest", "title", "quality", "published", "provider__domain", "imported_at",
+        )),
+        sorted(Article.objects.values_list("path", "topic_links__position", "topic_links__topic__topic_id", "topic_links__label")),
+        sorted(Article.objects.values_list("path", "images__position", "images__url")),
+        sorted(RelatedStory.objects.values_list("article__path", "position", "web_url", "target__path")),
+        sorted(Provider.objects.values_list("domain", "name", "path")),
+        sorted(Topic.objects.values_list("topic_id", "name", "parent__topic_id", "path")),
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jobs_workers_insert_the_new_items_on_postgresql(corpus_site, monkeypatch):
+    """On PostgreSQL the --jobs workers insert the new items themselves, on connections
+    of their own; on SQLite (one writer at a time) this process does. Same database."""
+    from django.db import connection
+    from django.utils import timezone
+
+    now = timezone.now()
+    monkeypatch.setattr(timezone, "now", lambda: now)  # imported_at is compared too
+    parallel = import_paths([corpus_site], jobs=2)
+    assert parallel.ok and parallel.counts["created"] > 1000
+    assert parallel.writer_processes == (2 if connection.vendor == "postgresql" else 1)
+    assert len(parallel.files) == len({f.path for f in parallel.files})
+    assert sorted(f.object_id for f in parallel.files if f.kind == "article") == sorted(
+        Article.objects.values_list("pk", flat=True)
+    )
+    state = _fingerprint()
+    Article.objects.all().delete()
+    Provider.objects.all().delete()
+    Topic.objects.all().delete()
+    serial = import_paths([corpus_site])
+    assert serial.ok and serial.writer_processes == 1
+    assert serial.counts == parallel.counts
+    assert _fingerprint() == state
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jobs_workers_report_refused_files_as_this_process_does(site, django_user_model):
+    """Files refused inside a writing worker (a bad value, a path too long, a user who
+    may not publish publishing) come back with the same messages; the good files import."""
+    contributor = django_user_model.objects.create_user("contributor", password="x-not-used-0123")
+    for name in ("a", "b", "c"):
+        write(site, f"_news/{name}.md", NEWS_ITEM.replace("example.com/a", f"example.com/{name}").replace("published: true", "published: false"))
+    write(site, "_news/bad.md", NEWS_ITEM.replace("quality: 75", "quality: high"))
+    write(site, "_news/" + ("y" * 200 + "/") * 3 + "long.md", NEWS_ITEM.replace("example.com/a", "example.com/long"))
+    write(site, "_news/public.md", NEWS_ITEM.replace("example.com/a", "example.com/public"))
+
+    def outcomes(result):
+        return sorted((f.path, f.status, tuple(f.errors)) for f in result.files)
+
+    from django.db import connection
+
+    parallel = import_paths([site], jobs=2, by=contributor)
+    assert parallel.writer_processes == (2 if connection.vendor == "postgresql" else 1)
+    assert parallel.counts["created"] == 3 and parallel.counts["failed"] == 3
+    first = outcomes(parallel)
+    assert any("quality: expected an integer, got 'high'" in e for _, _, errors in first for e in errors)
+    assert any("you may not publish items" in e for _, _, errors in first for e in errors)
+    Article.objects.all().delete()
+    assert outcomes(import_paths([site], by=contributor)) == [
+        (path, status, errors) for path, status, errors in first
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_refused_in_a_writing_worker_is_applied_file_by_file(site, monkeypatch):
+    from articles import importer
+
+    for name in ("a", "b", "c", "d"):
+        write(site, f"_news/{name}.md", NEWS_ITEM.replace("example.com/a", f"example.com/{name}"))
+    real = importer.Importer._create_articles
+
+    def flaky(self, batch):  # inherited by the forked workers
+        if len(batch) > 1:
+            raise importer.DatabaseError("simulated failure")
+        return real(self, batch)
+
+    monkeypatch.setattr(importer.Importer, "_create_articles", flaky)
+    result = import_paths([site], jobs=2)
+    assert result.ok and result.counts["created"] == 4, result.errors()
+    assert Article.objects.count() == 4

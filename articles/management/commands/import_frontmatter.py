@@ -24,7 +24,7 @@ class Command(BaseCommand):
             "holding _config.yml, else the folder given, or a file's folder).",
         )
         parser.add_argument("--dry-run", action="store_true", help="Validate and compare everything; write nothing.")
-        parser.add_argument("--jobs", type=int, default=1, metavar="N", help="Parse in N processes (default 1).")
+        parser.add_argument("--jobs", type=int, default=1, metavar="N", help="Parse in N processes (default 1); on PostgreSQL they insert the new items too.")
         parser.add_argument(
             "--overwrite",
             action="store_true",
