@@ -629,3 +629,28 @@ def test_a_batch_refused_in_a_writing_worker_is_applied_file_by_file(site, monke
     result = import_paths([site], jobs=2)
     assert result.ok and result.counts["created"] == 4, result.errors()
     assert Article.objects.count() == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_jobs_mix_updates_conflicts_and_new_items(site):
+    """With --jobs 2, this process applies updates and conflicts while the workers insert
+    new items (on PostgreSQL): every file gets its outcome, as with --jobs 1."""
+    for name in ("a", "b", "c"):
+        write(site, f"_news/{name}.md", NEWS_ITEM.replace("example.com/a", f"example.com/{name}"))
+    assert run("import_frontmatter", site)[0] == 0
+    Article.objects.filter(path="_news/c.md").update(title="Edited in Newsroom")
+    Article.objects.get(path="_news/c.md").save()  # the digest now differs from the import's
+    write(site, "_news/b.md", NEWS_ITEM.replace("example.com/a", "example.com/b").replace('title: "A title"', 'title: "B, changed"'))
+    write(site, "_news/c.md", NEWS_ITEM.replace("example.com/a", "example.com/c").replace("quality: 75", "quality: 76"))
+    for name in ("d", "e", "f"):
+        write(site, f"_news/{name}.md", NEWS_ITEM.replace("example.com/a", f"example.com/{name}"))
+    result = import_paths([site], jobs=2)
+    statuses = {f.path: f.status for f in result.files}
+    assert statuses == {
+        "_news/a.md": "unchanged", "_news/b.md": "updated", "_news/c.md": "conflict",
+        "_news/d.md": "created", "_news/e.md": "created", "_news/f.md": "created",
+    }
+    assert Article.objects.get(path="_news/b.md").title == "B, changed"
+    assert Article.objects.get(path="_news/c.md").title == "Edited in Newsroom"
+    assert Article.objects.count() == 6
+    assert import_paths([site], jobs=2).counts["created"] == 0
