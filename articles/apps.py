@@ -11,23 +11,9 @@ class ArticlesConfig(AppConfig):
     def ready(self):
         from . import receivers  # noqa: F401 - connects the signal receivers
         from . import public_receivers  # noqa: F401 - deletions move the public site's validators
+        from .search_indexes import build_missing_after_migrate
 
-        post_migrate.connect(_build_missing_search_indexes, sender=self)
-
-
-def _build_missing_search_indexes(using, **kwargs):
-    """``migrate`` builds the search indexes an interrupted first import left unbuilt
-    (only where the migration that creates them is applied: not after migrating back)."""
-    from django.db import connections
-    from django.db.migrations.recorder import MigrationRecorder
-
-    from .search_indexes import CREATED_BY, create_missing
-
-    connection = connections[using]
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        return
-    if CREATED_BY in MigrationRecorder(connection).applied_migrations():
-        create_missing(connection)
+        post_migrate.connect(build_missing_after_migrate, sender=self)
 
 
 class NewsroomAdminConfig(admin_apps.AdminConfig):

@@ -1019,13 +1019,17 @@ def _import_paths(paths, *, root, dry_run, overwrite, jobs, by, progress) -> Imp
     return importer.result
 
 
+def _write_connection():
+    return connections[router.db_for_write(Article)]
+
+
 def _search_indexes(importer, entries):
-    """The context of the import's writes: on PostgreSQL, the search indexes an
-    interrupted first import left unbuilt are built first, and a first import of many
-    files builds them after its rows are in (see search_indexes.py)."""
-    connection = connections[router.db_for_write(Article)]
-    if importer.dry_run or connection.vendor != "postgresql" or connection.in_atomic_block:
+    """The context of the import's writes: on PostgreSQL (outside a transaction), the
+    search indexes an interrupted first import left unbuilt are built first, and a first
+    import of many files builds them after its rows are in (see search_indexes.py)."""
+    if importer.dry_run:
         return contextlib.nullcontext()
+    connection = _write_connection()
     search_indexes.create_missing(connection)
     if importer.existing or len(entries) < BULK_LOAD_FILES:
         return contextlib.nullcontext()
@@ -1040,7 +1044,7 @@ def _workers_write(importer) -> bool:
     """Whether --jobs workers insert new items themselves: on PostgreSQL (many writers
     at once), outside a transaction (theirs could not see it). SQLite takes one writer at
     a time: there, this process writes what the workers prepared."""
-    connection = connections[router.db_for_write(Article)]
+    connection = _write_connection()
     return not importer.dry_run and connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
@@ -1062,7 +1066,6 @@ def _apply_entries(importer, entries, known, *, jobs, dry_run, progress):
             _init_worker(known, importer.now)
             for done, entry in enumerate(first, 1):
                 importer.handle(*read_one(entry))
-            importer.flush()
             connections.close_all()  # the workers must not share this process's connection
         ctx = multiprocessing.get_context("fork")
         slots = threading.Semaphore(WINDOW * jobs)
@@ -1099,7 +1102,7 @@ def _apply_entries(importer, entries, known, *, jobs, dry_run, progress):
         # With a database server (another process) to wait for, the files ahead are
         # parsed meanwhile; SQLite works in this process, under the same GIL, and a
         # reader thread would only slow it down (measured: bench/README.md).
-        if connections[router.db_for_write(Article)].vendor != "sqlite":
+        if _write_connection().vendor != "sqlite":
             for outcomes in _read_ahead(entries):
                 for outcome in outcomes:
                     importer.handle(*outcome)

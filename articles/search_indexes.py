@@ -31,8 +31,10 @@ CREATED_BY = ("articles", "0006_public_deletion_mark")  # the migration that cre
 
 
 def _usable(connection) -> bool:
-    """PostgreSQL with pg_trgm installed (migration 0006 installs it where it can)."""
-    if connection.vendor != "postgresql":
+    """PostgreSQL with pg_trgm installed (migration 0006 installs it where it can), and
+    outside a transaction: PostgreSQL will not build an index in one that has inserted
+    rows with deferred foreign keys (each batch of an import commits on its own)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
         return False
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
@@ -60,7 +62,7 @@ def create_missing(connection, *, parallel: int = 1) -> list[str]:
         return []
     there = present(connection)
     todo = [(name, expression) for name, expression in TRIGRAM_INDEXES if name not in there]
-    if parallel > 1 and len(todo) > 1 and not connection.in_atomic_block:
+    if parallel > 1 and len(todo) > 1:
         with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="search-index") as pool:
             list(pool.map(lambda index: _build_alone(connection.alias, *index), todo))
     else:
@@ -87,13 +89,9 @@ def _build_alone(alias, name, expression):
 @contextlib.contextmanager
 def built_after(connection, report=None):
     """Drop the trigram indexes for the duration of the block, build them at its end
-    (whatever way it ends). ``report(names, seconds)`` is told what was built.
-
-    Only outside a transaction: each batch of the import commits on its own, and
-    PostgreSQL will not build an index in a transaction that has inserted rows with
-    deferred foreign keys.
-    """
-    if connection.in_atomic_block or not _usable(connection):
+    (whatever way it ends). ``report(names, seconds)`` is told what was built. Nothing
+    happens where they cannot be built (see _usable())."""
+    if not _usable(connection):
         yield
         return
     with connection.cursor() as cursor:
@@ -106,3 +104,13 @@ def built_after(connection, report=None):
         built = create_missing(connection, parallel=2)
         if report is not None:
             report(built, time.monotonic() - started)
+
+
+def build_missing_after_migrate(using, **kwargs):
+    """``post_migrate``: build what an interrupted first import left unbuilt, where the
+    migration that creates the indexes is applied (not after migrating back)."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    connection = connections[using]
+    if _usable(connection) and CREATED_BY in MigrationRecorder(connection).applied_migrations():
+        create_missing(connection)
