@@ -1,7 +1,10 @@
 """Newsroom settings: 12-factor, everything from the environment.
 
-The defaults suit a laptop (DEBUG on, SQLite file next to manage.py). Production
-(DJANGO_DEBUG off) refuses to start without a real DJANGO_SECRET_KEY.
+Production is the default: DEBUG is on only with DJANGO_DEBUG=1 (``make run`` and the
+tests set it), and without DEBUG the settings refuse to load unless DJANGO_SECRET_KEY is
+a real secret and DJANGO_ALLOWED_HOSTS names the site: a forgotten variable stops the
+server instead of serving tracebacks with a published key. With DJANGO_DEBUG=1 the
+defaults suit a laptop (a development key, SQLite next to manage.py).
 """
 from pathlib import Path
 import os
@@ -26,24 +29,41 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# DEBUG only when asked for: an unset, empty or unknown DJANGO_DEBUG is production.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
-_INSECURE_KEY = "django-insecure-newsroom-laptop-only"
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
+# The laptop key: published in this file, so never accepted without DEBUG.
+_LAPTOP_KEY = "django-insecure-newsroom-laptop-only"
+
+
+def _production_secret_key(key: str) -> str:
+    """The key, if it can be a real secret (Django's own deploy check: 50+ characters, 5+
+    distinct, not a ``django-insecure`` development key); refuses to start otherwise."""
+    if not key:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (production)."
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (production); "
+            "for a laptop, set DJANGO_DEBUG=1."
         )
-    SECRET_KEY = _INSECURE_KEY
-elif not DEBUG and (SECRET_KEY == _INSECURE_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50):
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY is not a real secret (use 50+ random characters)."
-    )
+    if key == _LAPTOP_KEY or key.startswith("django-insecure") or len(key) < 50 or len(set(key)) < 5:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not a real secret: use 50 or more random characters, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(64))'."
+        )
+    return key
 
-ALLOWED_HOSTS = env_list(
-    "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
-)
+
+if DEBUG:
+    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _LAPTOP_KEY
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+else:
+    SECRET_KEY = _production_secret_key(os.environ.get("DJANGO_SECRET_KEY", ""))
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "DJANGO_ALLOWED_HOSTS must name the site's host names (comma-separated) when "
+            "DJANGO_DEBUG is off (production)."
+        )
+
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
