@@ -6,6 +6,7 @@ a real secret and DJANGO_ALLOWED_HOSTS names the site: a forgotten variable stop
 server instead of serving tracebacks with a published key. With DJANGO_DEBUG=1 the
 defaults suit a laptop (a development key, SQLite next to manage.py).
 """
+from datetime import timedelta
 from pathlib import Path
 import os
 
@@ -78,6 +79,7 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.syndication",
     "django_filters",
+    "axes",
     "articles",
 ]
 
@@ -90,6 +92,14 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -175,6 +185,20 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one user name
+# from one address, that pair is refused (even with the right password) for the cool-off
+# time; a successful login clears the count. Other users, and the same user elsewhere,
+# are not affected, so a guesser cannot lock editors out of the desk. Unlock early with
+# ``manage.py axes_reset_username NAME``.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("NEWSROOM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("NEWSROOM_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "articles.auth.lockout_response"
+# The client's address: REMOTE_ADDR, unless NEWSROOM_TRUSTED_PROXIES says how many reverse
+# proxies in front append to X-Forwarded-For (a header a client can forge otherwise).
+AXES_CLIENT_IP_CALLABLE = "articles.auth.client_ip"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -192,6 +216,9 @@ NEWSROOM = {
     # Admin import: largest expanded size and entry count of an uploaded .zip.
     "MAX_ZIP_BYTES": int(os.environ.get("NEWSROOM_MAX_ZIP_BYTES", str(200 * 1024 * 1024))),
     "MAX_ZIP_FILES": int(os.environ.get("NEWSROOM_MAX_ZIP_FILES", "200000")),
+    # Reverse proxies in front of Newsroom that append the client's address to
+    # X-Forwarded-For (0: the header is ignored, REMOTE_ADDR is the client).
+    "TRUSTED_PROXIES": int(os.environ.get("NEWSROOM_TRUSTED_PROXIES", "0")),
 }
 
 # Public site: rendered pages, feeds and API pages are kept per process, keyed by the
