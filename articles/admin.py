@@ -431,7 +431,7 @@ class RelatedStoryForm(forms.ModelForm):
         model = RelatedStory
         fields = ["position", "target", "title", "web_url", "provider_name", "provider_domain", "published_at", "quality"]
         widgets = {"title": forms.TextInput(attrs={"size": 40}), "web_url": forms.TextInput(attrs={"size": 40}),
-                   "position": forms.NumberInput(attrs={"style": "width: 4em"})}
+                   "position": forms.NumberInput(attrs={"class": "nr-position"})}
 
 
 # --------------------------------------------------------------------------------------
@@ -458,7 +458,7 @@ class ArticleImageInline(admin.TabularInline):
         if not obj or not obj.url:
             return ""
         size = f"{obj.width} x {obj.height}" if obj.width and obj.height else "size not recorded"
-        return format_html('<img src="{}" alt="" loading="lazy" style="max-width:120px;max-height:80px"><br><small>{}</small>', obj.url, size)
+        return format_html('<img src="{}" alt="" loading="lazy" class="nr-thumbnail"><br><small>{}</small>', obj.url, size)
 
 
 class RelatedStoryInline(admin.TabularInline):
@@ -663,7 +663,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
     def secured_value(self, obj):
         if not obj.secured:
             return "(none)"
-        return format_html("<code style='word-break: break-all'>{}</code><br><small>{} characters</small>", obj.secured, len(obj.secured))
+        return format_html("<code class='nr-secured'>{}</code><br><small>{} characters</small>", obj.secured, len(obj.secured))
 
     @admin.display(description="Last import")
     def imported(self, obj):
@@ -1132,7 +1132,7 @@ class ProviderAdmin(admin.ModelAdmin):
     def logo_preview(self, obj):
         if not obj or not obj.images:
             return "No logo yet."
-        return format_html_join(" ", '<figure style="display:inline-block;margin:0 12px 0 0"><img src="{}" alt="" width="{}" height="{}" style="max-width:200px;height:auto"><figcaption>{} x {}</figcaption></figure>',
+        return format_html_join(" ", '<figure class="nr-rendition"><img src="{}" alt="" width="{}" height="{}"><figcaption>{} x {}</figcaption></figure>',
                                 ((i.get("url"), i.get("width"), i.get("height"), i.get("width"), i.get("height"))
                                  for i in obj.images if isinstance(i, dict) and i.get("url")))
 

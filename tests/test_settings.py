@@ -73,6 +73,7 @@ def test_production_settings_are_secure_and_pass_the_deploy_checks():
     assert found["SECURE_SSL_REDIRECT"] and found["SECURE_HSTS_SECONDS"] >= 31536000
     assert found["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
     assert found["AUTHENTICATION_BACKENDS"][0] == "axes.backends.AxesStandaloneBackend"
+    assert "csp.middleware.CSPMiddleware" in found["MIDDLEWARE"]
     assert found["MIDDLEWARE"][-1] == "axes.middleware.AxesMiddleware"
 
 

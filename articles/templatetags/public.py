@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import nh3
 from django import template
+from django.conf import settings
 from django.utils.html import escape, linebreaks
 from django.utils.safestring import mark_safe
 
@@ -15,10 +16,6 @@ register = template.Library()
 # What an item body may keep (nh3's defaults minus nothing dangerous; no scripts, styles,
 # event handlers or javascript: URLs survive nh3 whatever we allow here).
 BODY_TAGS = nh3.ALLOWED_TAGS | {"figure", "figcaption", "picture", "source"}
-EMBED_HOSTS = {
-    "www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "player.vimeo.com",
-    "channel9.msdn.com", "learn.microsoft.com", "docs.microsoft.com", "www.microsoft.com",
-}
 HTML_LIKE = re.compile(r"<[a-zA-Z/!]")
 
 
@@ -70,7 +67,7 @@ def sanitize_body(value):
 
 def _embed_attribute(element, attribute, value):
     if element == "iframe" and attribute == "src":
-        return value if urlsplit(value).hostname in EMBED_HOSTS and value.startswith("https://") else None
+        return value if urlsplit(value).hostname in settings.NEWSROOM["EMBED_HOSTS"] and value.startswith("https://") else None
     return value
 
 
