@@ -100,6 +100,8 @@ def test_list_filters_with_dates_past_the_calendar(client, site, admin_user):
         "/admin/articles/decision/?at__gte=0001-01-01T00:00:00%2B01:00",
         "/admin/articles/decision/?at__year=9999&at__month=12",
         f"/admin/articles/decision/?at__year={HUGE}",
+        "/admin/articles/decision/?at__year=9999",
+        "/admin/axes/accesslog/?attempt_time__year=9999",
         "/admin/articles/decision/?at__gte=0001-01-01T00:00:00%2B01:00&e=1",
     ]:
         response = client.get(url)
@@ -107,6 +109,16 @@ def test_list_filters_with_dates_past_the_calendar(client, site, admin_user):
             assert response["Location"].endswith("?e=1"), url
             response = client.get(response["Location"])
         assert response.status_code == 200, url
+
+
+def test_a_nul_in_the_desks_query_strings_is_a_400(client, site, admin_user):
+    """PostgreSQL text cannot hold a NUL: the query is refused before the database."""
+    client.force_login(admin_user)
+    for url in ["/admin/articles/decision/?action__exact=%00", "/admin/articles/article/?q=a%00b",
+                "/admin/articles/article/?collection=%00", "/admin/axes/accesslog/?path_info=%00",
+                "/admin/articles/article/?%00=1"]:
+        assert client.get(url).status_code == 400, url
+    assert client.get("/admin/articles/decision/?action__exact=publish").status_code == 200
 
 
 def test_a_list_filter_with_a_real_id_still_filters(client, site, staff):
