@@ -32,14 +32,17 @@ def client_ip(request) -> str | None:
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    """The desk's login page, saying why the login was refused and for how long (429)."""
+    """The desk's login page, saying why the login was refused and for how long (429,
+    with Retry-After)."""
     from django.contrib import admin
 
-    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    seconds = int(settings.AXES_COOLOFF_TIME.total_seconds())
     context = {
         **admin.site.each_context(request),
         "title": "Too many failed logins",
         "failure_limit": settings.AXES_FAILURE_LIMIT,
-        "cooloff_minutes": minutes,
+        "cooloff_minutes": seconds // 60,
     }
-    return render(request, "admin/locked_out.html", context, status=429)
+    response = render(request, "admin/locked_out.html", context, status=429)
+    response["Retry-After"] = str(seconds)
+    return response

@@ -39,6 +39,7 @@ def test_bad_logins_lock_the_user_out_even_with_the_right_password(client, edito
     assert locked.status_code == 429
     refused = attempt(client, editor.username, PASSWORD)
     assert refused.status_code == 429 and not logged_in(client)
+    assert refused["Retry-After"] == str(15 * 60)
     page = refused.content.decode()
     assert "Too many failed logins" in page and "15 minutes" in page and 'id="locked-out"' in page
     assert "Newsroom desk" in page  # the desk's own login look, not a bare text or a 500
