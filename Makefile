@@ -9,6 +9,11 @@ PG_URL ?= postgres://postgres@127.0.0.1:5432/newsroom
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+# The laptop targets run with DEBUG on; without DJANGO_DEBUG=1 Newsroom is in production
+# mode and refuses to start without a real DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS.
+# (pytest.ini sets it too, for a bare `python -m pytest`.)
+run test test-pg test-browser: export DJANGO_DEBUG = 1
+
 .PHONY: venv run test test-pg test-browser check-deploy bench bench-import bench-web bench-admin wrk browser-deps clean
 
 venv: $(VENV)/.installed

@@ -35,6 +35,18 @@ from .models import (
 from .templatetags.public import sanitize_body
 
 PUBLISH_PERM = "articles.publish_article"
+MAX_ID = 2**63 - 1  # BigAutoField's largest key
+
+
+def as_id(value) -> int | None:
+    """A primary key from a query or form value: ASCII digits within the column's range,
+    else None (``"²".isdigit()`` is true and ``int()`` refuses it; a 30-digit number
+    overflows the database driver)."""
+    value = str(value or "")
+    if not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
 
 
 def public_url(obj):
@@ -230,7 +242,8 @@ class TopicFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if not self.value():
             return queryset
-        topic = Topic.objects.filter(pk=self.value()).first() if self.value().isdigit() else None
+        pk = as_id(self.value())
+        topic = Topic.objects.filter(pk=pk).first() if pk else None
         if topic is None:
             return queryset.none()
         links = ArticleTopic.objects.filter(article=OuterRef("pk"), topic_id__in=topic.descendant_ids())
@@ -249,11 +262,10 @@ class ProviderFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         value = self.value()
-        if value and value.isdigit():
-            return queryset.filter(provider_id=int(value))
-        if value is not None:
-            return queryset.none()
-        return queryset
+        if value is None:
+            return queryset
+        pk = as_id(value)
+        return queryset.filter(provider_id=pk) if pk else queryset.none()
 
 
 class DecidedFilter(admin.SimpleListFilter):
@@ -318,9 +330,10 @@ class DecidedByFilter(admin.SimpleListFilter):
         value = self.value()
         if value == "rule":
             return queryset.filter(decided_at__isnull=False, decided_by__isnull=True)
-        if value and value.isdigit():
-            return queryset.filter(decided_by_id=int(value))
-        return queryset
+        if value is None:
+            return queryset
+        pk = as_id(value)
+        return queryset.filter(decided_by_id=pk) if pk else queryset.none()
 
 
 # --------------------------------------------------------------------------------------
@@ -431,7 +444,7 @@ class RelatedStoryForm(forms.ModelForm):
         model = RelatedStory
         fields = ["position", "target", "title", "web_url", "provider_name", "provider_domain", "published_at", "quality"]
         widgets = {"title": forms.TextInput(attrs={"size": 40}), "web_url": forms.TextInput(attrs={"size": 40}),
-                   "position": forms.NumberInput(attrs={"style": "width: 4em"})}
+                   "position": forms.NumberInput(attrs={"class": "nr-position"})}
 
 
 # --------------------------------------------------------------------------------------
@@ -458,7 +471,7 @@ class ArticleImageInline(admin.TabularInline):
         if not obj or not obj.url:
             return ""
         size = f"{obj.width} x {obj.height}" if obj.width and obj.height else "size not recorded"
-        return format_html('<img src="{}" alt="" loading="lazy" style="max-width:120px;max-height:80px"><br><small>{}</small>', obj.url, size)
+        return format_html('<img src="{}" alt="" loading="lazy" class="nr-thumbnail"><br><small>{}</small>', obj.url, size)
 
 
 class RelatedStoryInline(admin.TabularInline):
@@ -663,7 +676,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
     def secured_value(self, obj):
         if not obj.secured:
             return "(none)"
-        return format_html("<code style='word-break: break-all'>{}</code><br><small>{} characters</small>", obj.secured, len(obj.secured))
+        return format_html("<code class='nr-secured'>{}</code><br><small>{} characters</small>", obj.secured, len(obj.secured))
 
     @admin.display(description="Last import")
     def imported(self, obj):
@@ -802,7 +815,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
         obj = get_object_or_404(Article, pk=unquote(object_id))
         if not self.has_change_permission(request, obj):
             raise PermissionDenied
-        target = get_object_or_404(Article, pk=request.POST.get("target") if str(request.POST.get("target", "")).isdigit() else None)
+        target = get_object_or_404(Article, pk=as_id(request.POST.get("target")))
         try:
             created = services.LinkRelatedAction(obj, target=target, user=request.user,
                                                  both_ways=request.POST.get("both_ways") == "1").execute()
@@ -863,8 +876,8 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
 
     @admin.action(permissions=["change"], description="Add the chosen topic to selected items")
     def add_topic(self, request, queryset):
-        topic_id = request.POST.get("topic")
-        topic = Topic.objects.filter(pk=topic_id).first() if topic_id and topic_id.isdigit() else None
+        pk = as_id(request.POST.get("topic"))
+        topic = Topic.objects.filter(pk=pk).first() if pk else None
         if topic is None:
             self.message_user(request, "Choose a topic in the action bar first.", messages.ERROR)
             return
@@ -1132,7 +1145,7 @@ class ProviderAdmin(admin.ModelAdmin):
     def logo_preview(self, obj):
         if not obj or not obj.images:
             return "No logo yet."
-        return format_html_join(" ", '<figure style="display:inline-block;margin:0 12px 0 0"><img src="{}" alt="" width="{}" height="{}" style="max-width:200px;height:auto"><figcaption>{} x {}</figcaption></figure>',
+        return format_html_join(" ", '<figure class="nr-rendition"><img src="{}" alt="" width="{}" height="{}"><figcaption>{} x {}</figcaption></figure>',
                                 ((i.get("url"), i.get("width"), i.get("height"), i.get("width"), i.get("height"))
                                  for i in obj.images if isinstance(i, dict) and i.get("url")))
 

@@ -1,5 +1,42 @@
 """The admin site, whose index is the editors' desk."""
+import functools
+
 from django.contrib import admin
+from django.contrib.admin.views.main import ERROR_FLAG
+from django.core.exceptions import BadRequest
+from django.http import HttpResponseRedirect
+from django.template.response import SimpleTemplateResponse
+
+
+def odd_queries_answered(view):
+    """Query strings no list can use get the admin's usual answers, not a 500.
+
+    - A NUL character (``?action__exact=%00``, ``?q=%00``) is refused with a 400 before
+      any query: PostgreSQL text cannot hold one, and no name or value has one.
+    - A value the database or the calendar cannot take
+      (``?published_at__gte=0001-01-01T00:00:00%2B01:00`` is in year 0 in UTC,
+      ``?at__year=99999999999999``, ``?at__year=9999`` whose next year is 10000) gets the
+      "?e=1" page, as any lookup the admin cannot use: Django gives that page for the
+      values it checks, and these reach the calendar or the driver unchecked. Only while
+      the list is built: an error in rendering it is still a 500.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            raise BadRequest("The query string holds a NUL character.")
+        try:
+            return view(request, *args, **kwargs)
+        except (OverflowError, ValueError):
+            url_name = request.resolver_match.url_name if request.resolver_match else ""
+            if request.method not in ("GET", "HEAD") or not url_name.endswith("_changelist"):
+                raise
+            # What ModelAdmin.changelist_view does with IncorrectLookupParameters.
+            if ERROR_FLAG in request.GET:
+                return SimpleTemplateResponse("admin/invalid_setup.html", {"title": "Database error"})
+            return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
+
+    return wrapper
 
 
 class NewsroomAdminSite(admin.AdminSite):
@@ -8,6 +45,9 @@ class NewsroomAdminSite(admin.AdminSite):
     index_title = "Editors' desk"
     index_template = "admin/newsroom_index.html"
     enable_nav_sidebar = False  # the queue needs the width
+
+    def admin_view(self, view, cacheable=False):
+        return super().admin_view(odd_queries_answered(view), cacheable)
 
     def index(self, request, extra_context=None):
         from .desk_selectors import desk_summary

@@ -21,6 +21,7 @@ from django.http import JsonResponse
 from . import selectors
 from .filters import ArticleFilter
 from .http import public
+from .views import MAX_PAGE
 
 PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
@@ -179,8 +180,14 @@ def page_of(request, *, collection, page=1, topic_id=None):
     )
 
 
+def not_found(request):
+    return error(404, "no such API URL: see /api/<collection>/index.json")
+
+
 @public
 def collection_index(request, collection, page=1, topic_id=None):
     if page < 1:
         return error(404, "pages start at 1")
+    if page > MAX_PAGE:
+        return error(404, f"page {page} is past the last page")
     return page_of(request, collection=collection, page=page, topic_id=topic_id)

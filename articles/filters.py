@@ -31,8 +31,19 @@ from .models import Article, Provider, Topic
 MAX_QUERY_WORDS = 8
 
 
+UTC = datetime.timezone.utc
+EARLIEST = datetime.datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.datetime.max.replace(tzinfo=UTC)
+
+
 class DateOrDateTimeField(forms.Field):
-    """An ISO 8601 date or date-time; a date alone keeps the fact that it was one."""
+    """An ISO 8601 date or date-time; a date alone keeps the fact that it was one.
+
+    A date-time comes back in UTC, the way the database compares it. One whose offset
+    takes it past the calendar (``0001-01-01T00:00:00+01:00`` is in year 0 in UTC) is
+    the earliest or latest instant there is: as a bound it still means "from the start"
+    or "to the end", it cannot overflow the database driver.
+    """
 
     default_error_messages = {"invalid": "Enter a date (YYYY-MM-DD) or an ISO 8601 date-time."}
 
@@ -47,8 +58,11 @@ class DateOrDateTimeField(forms.Field):
         except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         if timezone.is_naive(parsed):
-            parsed = timezone.make_aware(parsed, datetime.timezone.utc)
-        return parsed
+            return parsed.replace(tzinfo=UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            return EARLIEST if parsed.year == datetime.MINYEAR else LATEST
 
 
 class DateBoundFilter(django_filters.Filter):
@@ -65,10 +79,12 @@ class DateBoundFilter(django_filters.Filter):
             return qs
         if isinstance(value, datetime.datetime):
             return qs.filter(**{f"published_at__{'lte' if self.end else 'gte'}": value})
-        start = datetime.datetime.combine(value, datetime.time.min, tzinfo=datetime.timezone.utc)
-        if self.end:
-            return qs.filter(published_at__lt=start + datetime.timedelta(days=1))
-        return qs.filter(published_at__gte=start)
+        start = datetime.datetime.combine(value, datetime.time.min, tzinfo=UTC)
+        if not self.end:
+            return qs.filter(published_at__gte=start)
+        if value == datetime.date.max:  # the last day there is: no day after it
+            return qs.filter(published_at__lte=LATEST)
+        return qs.filter(published_at__lt=start + datetime.timedelta(days=1))
 
 
 class IntegerFilter(django_filters.NumberFilter):

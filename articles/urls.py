@@ -1,5 +1,5 @@
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import path, register_converter
+from django.urls import path, re_path, register_converter
 
 from . import api, feeds, views
 from .http import public
@@ -62,4 +62,6 @@ urlpatterns = [
         "api/<slug:collection>/<slug:topic_id>/page/<int:page>/index.json",
         api.collection_index, name="api-topic-page",
     ),
+    # Any other URL under api/: a JSON 404, as clients of the API expect JSON back.
+    re_path(r"^api/", api.not_found),
 ]

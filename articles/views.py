@@ -10,6 +10,7 @@ from .filters import ArticleFilter
 from .http import public
 
 PER_PAGE = 20
+MAX_PAGE = 100_000  # deeper pages are for crawlers gone astray: 404 without a query
 
 
 class Page:
@@ -36,7 +37,7 @@ class Page:
 def paginate(request, queryset, per_page=PER_PAGE):
     """A page of ``queryset`` (``?page=N``); 404 for a page that does not exist."""
     raw = request.GET.get("page") or "1"
-    if not raw.isdigit() or int(raw) < 1 or int(raw) > 100_000:
+    if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
         raise Http404("No such page.")
     number = int(raw)
     start = (number - 1) * per_page

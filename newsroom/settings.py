@@ -1,12 +1,17 @@
 """Newsroom settings: 12-factor, everything from the environment.
 
-The defaults suit a laptop (DEBUG on, SQLite file next to manage.py). Production
-(DJANGO_DEBUG off) refuses to start without a real DJANGO_SECRET_KEY.
+Production is the default: DEBUG is on only with DJANGO_DEBUG=1 (``make run`` and the
+tests set it), and without DEBUG the settings refuse to load unless DJANGO_SECRET_KEY is
+a real secret and DJANGO_ALLOWED_HOSTS names the site: a forgotten variable stops the
+server instead of serving tracebacks with a published key. With DJANGO_DEBUG=1 the
+defaults suit a laptop (a development key, SQLite next to manage.py).
 """
+from datetime import timedelta
 from pathlib import Path
 import os
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -26,24 +31,41 @@ def env_list(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEBUG = env_bool("DJANGO_DEBUG", True)
+# DEBUG only when asked for: an unset, empty or unknown DJANGO_DEBUG is production.
+DEBUG = env_bool("DJANGO_DEBUG", False)
 
-_INSECURE_KEY = "django-insecure-newsroom-laptop-only"
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-if not SECRET_KEY:
-    if not DEBUG:
+# The laptop key: published in this file, so never accepted without DEBUG.
+_LAPTOP_KEY = "django-insecure-newsroom-laptop-only"
+
+
+def _production_secret_key(key: str) -> str:
+    """The key, if it can be a real secret (Django's own deploy check: 50+ characters, 5+
+    distinct, not a ``django-insecure`` development key); refuses to start otherwise."""
+    if not key:
         raise ImproperlyConfigured(
-            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (production)."
+            "DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off (production); "
+            "for a laptop, set DJANGO_DEBUG=1."
         )
-    SECRET_KEY = _INSECURE_KEY
-elif not DEBUG and (SECRET_KEY == _INSECURE_KEY or SECRET_KEY.startswith("django-insecure") or len(SECRET_KEY) < 50):
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY is not a real secret (use 50+ random characters)."
-    )
+    if key == _LAPTOP_KEY or key.startswith("django-insecure") or len(key) < 50 or len(set(key)) < 5:
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY is not a real secret: use 50 or more random characters, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(64))'."
+        )
+    return key
 
-ALLOWED_HOSTS = env_list(
-    "DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
-)
+
+if DEBUG:
+    SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or _LAPTOP_KEY
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+else:
+    SECRET_KEY = _production_secret_key(os.environ.get("DJANGO_SECRET_KEY", ""))
+    ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", [])
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "DJANGO_ALLOWED_HOSTS must name the site's host names (comma-separated) when "
+            "DJANGO_DEBUG is off (production)."
+        )
+
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
@@ -58,6 +80,8 @@ INSTALLED_APPS = [
     "django.contrib.sitemaps",
     "django.contrib.syndication",
     "django_filters",
+    "axes",
+    "csp",
     "articles",
 ]
 
@@ -70,6 +94,15 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+# django-axes first: it refuses a locked-out login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "newsroom.urls"
@@ -155,6 +188,20 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# Login throttling (django-axes): after AXES_FAILURE_LIMIT failed logins for one user name
+# from one address, that pair is refused (even with the right password) for the cool-off
+# time; a successful login clears the count. Other users, and the same user elsewhere,
+# are not affected, so a guesser cannot lock editors out of the desk. Unlock early with
+# ``manage.py axes_reset_username NAME``.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = int(os.environ.get("NEWSROOM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("NEWSROOM_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "articles.auth.lockout_response"
+# The client's address: REMOTE_ADDR, unless NEWSROOM_TRUSTED_PROXIES says how many reverse
+# proxies in front append to X-Forwarded-For (a header a client can forge otherwise).
+AXES_CLIENT_IP_CALLABLE = "articles.auth.client_ip"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -172,6 +219,36 @@ NEWSROOM = {
     # Admin import: largest expanded size and entry count of an uploaded .zip.
     "MAX_ZIP_BYTES": int(os.environ.get("NEWSROOM_MAX_ZIP_BYTES", str(200 * 1024 * 1024))),
     "MAX_ZIP_FILES": int(os.environ.get("NEWSROOM_MAX_ZIP_FILES", "200000")),
+    # Hosts whose https iframes an item's featuredContent may embed (the CSP's frame-src).
+    "EMBED_HOSTS": env_list("NEWSROOM_EMBED_HOSTS", [
+        "www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "player.vimeo.com",
+        "channel9.msdn.com", "learn.microsoft.com", "docs.microsoft.com", "www.microsoft.com",
+    ]),
+    # Reverse proxies in front of Newsroom that append the client's address to
+    # X-Forwarded-For (0: the header is ignored, REMOTE_ADDR is the client).
+    "TRUSTED_PROXIES": int(os.environ.get("NEWSROOM_TRUSTED_PROXIES", "0")),
+}
+
+# Content-Security-Policy (django-csp) on every response, public pages and the desk: no
+# inline script or style anywhere (the templates keep theirs in static files, so cached
+# public pages need no per-response nonce); images may come from the items' own hosts;
+# frames only from the embed hosts. A payload that slipped past the sanitizer would not
+# run. NEWSROOM_CSP_REPORT_URI: where browsers report what the policy blocked.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "https:", "http:", "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "frame-src": [f"https://{host}" for host in NEWSROOM["EMBED_HOSTS"]],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        **({"report-uri": [os.environ["NEWSROOM_CSP_REPORT_URI"]]} if os.environ.get("NEWSROOM_CSP_REPORT_URI") else {}),
+    },
 }
 
 # Public site: rendered pages, feeds and API pages are kept per process, keyed by the

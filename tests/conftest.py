@@ -82,6 +82,14 @@ def browser(request):
 
 
 @pytest.fixture
+def client():
+    """pytest-django's ``client``, logging in through django-axes (see ``desk.Client``)."""
+    from .desk import Client
+
+    return Client()
+
+
+@pytest.fixture
 def editor(django_user_model):
     """A staff user in the Editor group (may publish)."""
     from .desk import user_in

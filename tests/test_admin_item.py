@@ -89,7 +89,7 @@ def test_stale_form_is_refused_with_what_changed(client, editor, django_user_mod
     stale = form_data(client.get(change_url(item)))
     # A second editor saves first.
     other = user_in(django_user_model, "Editor", "second")
-    from django.test import Client
+    from .desk import Client
 
     second = Client()
     second.login(username="second", password=PASSWORD)

@@ -99,7 +99,7 @@ def test_contributor_sees_no_way_to_publish_and_a_forged_post_is_refused(client,
 
 
 def test_forged_post_without_csrf_token_is_refused(editor):
-    from django.test import Client
+    from .desk import Client
 
     item = make_items(1)[0]
     client = Client(enforce_csrf_checks=True)

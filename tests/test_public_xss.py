@@ -111,3 +111,61 @@ def test_feeds_and_api_carry_the_payloads_as_data(client, hostile):
     assert response["X-Content-Type-Options"] == "nosniff"
     item = json.loads(response.content)["value"][0]
     assert item["title"] == f"Hello {SCRIPT}"  # JSON is data; clients escape on display
+
+
+# Finding 6: urlsplit() and browsers disagreed on where the host ends.
+BYPASSES = [
+    "https://evil.example\\@www.youtube.com/embed/x",    # a browser reads host evil.example
+    "https://evil.example%5C@www.youtube.com/embed/x",
+    "https://www.youtube.com@evil.example/embed/x",
+    "https://www.youtube.com:443@evil.example/embed/x",
+    "https://user:pw@www.youtube.com/embed/x",            # user info: refused, however harmless
+    "https:\\\\evil.example/www.youtube.com/embed/x",
+    "https:/\\evil.example/embed/x",
+    "https:evil.example/embed/x",
+    "https://evil.example\\.www.youtube.com/embed/x",
+    "https://www.youtube.com\t.evil.example/embed/x",    # browsers drop tabs and newlines
+    "https://www.youtube.com\n@evil.example/embed/x",
+    " https://evil.example/embed/x",
+    "https://www.youtube.com.evil.example/embed/x",
+    "https://www.youtube.com./embed/x",
+    "//www.youtube.com/embed/x",
+    "http://www.youtube.com/embed/x",
+    "javascript://www.youtube.com/%0aalert(1)",
+]
+
+
+@pytest.mark.parametrize("src", BYPASSES)
+def test_embeds_whose_host_a_browser_could_read_otherwise_are_dropped(src):
+    from django.utils.html import escape
+
+    from articles.templatetags.public import sanitize_embed
+
+    for attribute in (escape(src), src.replace("\\", "&#92;")):
+        assert sanitize_embed(f'<iframe src="{attribute}" width="560"></iframe>') == "", src
+
+
+@pytest.mark.parametrize("src", [
+    "https://www.youtube.com/embed/abc", "https://WWW.YOUTUBE.COM/embed/abc", "https://player.vimeo.com/video/1?h=2#t=3",
+    "https://www.youtube-nocookie.com/embed/abc?start=10&end=20", "https://www.youtube.com/embed/abc@def",
+])
+def test_plain_embeds_from_the_allowed_hosts_are_kept(src):
+    from django.utils.html import escape
+
+    from articles.templatetags.public import sanitize_embed
+
+    html = sanitize_embed(f'<iframe src="{escape(src)}" width="560"></iframe>')
+    assert f'src="{escape(src)}"' in html and 'sandbox="allow-scripts allow-same-origin allow-presentation"' in html
+
+
+def test_the_bypass_from_an_imported_file_is_not_served(client, tmp_path):
+    write(tmp_path, "_config.yml", "title: x\n")
+    write(tmp_path, "_news/2024-03-01-embed.md", HOSTILE.replace(
+        'featuredContent: "<iframe src=\\"https://evil.example/x\\"></iframe>',
+        'featuredContent: "<iframe src=\\"https://evil.example\\\\@www.youtube.com/embed/x\\"></iframe>',
+    ))
+    assert run("import_frontmatter", tmp_path)[0] == 0
+    item = Article.objects.get()
+    assert "evil.example\\@www.youtube.com" in item.featured_content
+    html = client.get(item.get_absolute_url()).content.decode()
+    assert "<iframe" not in html and "evil.example" not in html

@@ -31,6 +31,47 @@ def test_create_demo_editor_is_idempotent_and_prints_the_login():
 @override_settings(DEBUG=False)
 def test_create_demo_editor_refuses_without_debug():
     status, _out, err = run("create_demo_editor")
-    assert status == 1 and "DEBUG is off" in err
+    assert status == 1 and "DEBUG is off" in err and "create_editor" in err
+    assert run("create_demo_editor", "--password", "another-password-1")[0] == 1
     assert not get_user_model().objects.exists()
-    assert run("create_demo_editor", "--force")[0] == 0
+
+
+def create_editor(monkeypatch, *args, password="a sound passphrase 42"):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+    return run("create_editor", *args, "--password-stdin")
+
+
+@override_settings(DEBUG=False)
+@pytest.mark.parametrize("group,publishes", [("Editor", True), ("Contributor", False)])
+def test_create_editor_makes_a_real_account_in_production(monkeypatch, group, publishes):
+    status, out, err = create_editor(monkeypatch, "alice", "--group", group, "--email", "alice@example.org")
+    assert status == 0, err
+    assert "a sound passphrase" not in "\n".join(out)
+    user = get_user_model().objects.get(username="alice")
+    assert user.is_staff and not user.is_superuser and user.email == "alice@example.org"
+    assert user.check_password("a sound passphrase 42")
+    assert list(user.groups.values_list("name", flat=True)) == [group]
+    assert user.has_perm("articles.publish_article") is publishes
+
+
+def test_create_editor_refuses_weak_passwords_and_existing_users(monkeypatch, django_user_model):
+    status, _out, err = create_editor(monkeypatch, "bob", password="password")
+    assert status == 1 and "Password refused" in err and "too common" in err
+    status, _out, err = create_editor(monkeypatch, "bob", password="bob")
+    assert status == 1 and "Password refused" in err
+    assert not django_user_model.objects.filter(username="bob").exists()
+    django_user_model.objects.create_user("carol", password="whatever-it-was-1")
+    status, _out, err = create_editor(monkeypatch, "carol")
+    assert status == 1 and "changepassword carol" in err
+    assert django_user_model.objects.get(username="carol").check_password("whatever-it-was-1")
+
+
+def test_create_editor_asks_for_the_password_on_a_terminal(monkeypatch, django_user_model):
+    answers = iter(["a sound passphrase 42", "a different one 42"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    monkeypatch.setattr("sys.stdin.isatty", lambda: True, raising=False)
+    status, _out, err = run("create_editor", "dave")
+    assert status == 1 and "do not match" in err
+    assert not django_user_model.objects.filter(username="dave").exists()

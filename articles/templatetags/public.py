@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import nh3
 from django import template
+from django.conf import settings
 from django.utils.html import escape, linebreaks
 from django.utils.safestring import mark_safe
 
@@ -15,10 +16,17 @@ register = template.Library()
 # What an item body may keep (nh3's defaults minus nothing dangerous; no scripts, styles,
 # event handlers or javascript: URLs survive nh3 whatever we allow here).
 BODY_TAGS = nh3.ALLOWED_TAGS | {"figure", "figcaption", "picture", "source"}
-EMBED_HOSTS = {
-    "www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "player.vimeo.com",
-    "channel9.msdn.com", "learn.microsoft.com", "docs.microsoft.com", "www.microsoft.com",
-}
+# An embed's URL, in the one spelling that every URL parser reads alike: https, a plain
+# host name (letters, digits, dots, hyphens), no user info, no port, then a path, query or
+# fragment. Browsers follow the WHATWG URL standard, where a backslash ends the host like
+# a slash and tabs and newlines are dropped, while urlsplit() does neither; so
+# "https://evil.example\@www.youtube.com/" is evil.example to a browser and
+# www.youtube.com to urlsplit(). Backslashes, whitespace, controls and "@" before the
+# path are refused outright rather than interpreted.
+EMBED_URL = re.compile(
+    r"https://(?P<host>[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)(?:[/?#][^\\\s\x00-\x1f\x7f]*)?",
+    re.IGNORECASE | re.ASCII,
+)
 HTML_LIKE = re.compile(r"<[a-zA-Z/!]")
 
 
@@ -68,9 +76,15 @@ def sanitize_body(value):
     return mark_safe(linebreaks(escape(value.strip())))
 
 
+def embed_host(url: str) -> str | None:
+    """The host an embed's URL points to, if the URL is unambiguous (see EMBED_URL)."""
+    match = EMBED_URL.fullmatch(url)
+    return match["host"].lower() if match else None
+
+
 def _embed_attribute(element, attribute, value):
     if element == "iframe" and attribute == "src":
-        return value if urlsplit(value).hostname in EMBED_HOSTS and value.startswith("https://") else None
+        return value if embed_host(value) in settings.NEWSROOM["EMBED_HOSTS"] else None
     return value
 
 

@@ -8,19 +8,27 @@ from django.db import transaction
 USERNAME = "editor"
 PASSWORD = "newsroom-editor"
 
+REFUSAL = (
+    "DEBUG is off: the demo editor's password is published, so it is never created outside "
+    "a laptop (DJANGO_DEBUG=1). For a real account, run `manage.py create_editor NAME` "
+    "(it asks for a password), or `manage.py createsuperuser` and add people in the desk's Users page."
+)
+
 
 class Command(BaseCommand):
-    help = "Create the demo editor (user 'editor', in the Editor group) and print its login. Idempotent."
+    help = (
+        "Create the demo editor (user 'editor', in the Editor group) and print its login. "
+        "Idempotent. Laptop only: refused unless DJANGO_DEBUG=1."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--username", default=USERNAME, help=f"User name (default {USERNAME}).")
         parser.add_argument("--password", default=PASSWORD, help="Password (default: the documented demo password).")
-        parser.add_argument("--force", action="store_true",
-                            help="Run even with DEBUG off (a known password on a public server is a hole).")
 
-    def handle(self, *args, username, password, force, **options):
-        if not settings.DEBUG and not force:
-            raise CommandError("DEBUG is off: refusing to create a user with a published password (use --force).")
+    def handle(self, *args, username, password, **options):
+        # No override: a known password on a server reachable by others is a way in.
+        if not settings.DEBUG:
+            raise CommandError(REFUSAL)
         try:
             group = Group.objects.get(name="Editor")
         except Group.DoesNotExist as exc:
