@@ -10,6 +10,8 @@ that changes its query is checked as it now is.
 Then each index a hot query needs is dropped (inside the test's transaction) to show
 that the check catches its loss.
 """
+import contextlib
+
 import pytest
 from django.core.cache import caches
 from django.db import connection
@@ -88,12 +90,22 @@ def full_reads(client, site, page) -> dict:
     return found
 
 
-def forget_sqlite_statistics():
+@contextlib.contextmanager
+def without_sqlite_statistics():
     """A SQLite database nobody ran ANALYZE on (what ``make run`` gives): the planner
-    decides from the schema alone."""
+    decides from the schema alone. The statistics are put back at the end: SQLite reads
+    them again only when told to (``ANALYZE sqlite_schema``), not when a transaction
+    that changed them is rolled back."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT tbl, idx, stat FROM sqlite_stat1")
+        saved = cursor.fetchall()
         cursor.execute("DELETE FROM sqlite_stat1")
-        cursor.execute("ANALYZE sqlite_schema")  # the planner reads the (now empty) statistics again
+        cursor.execute("ANALYZE sqlite_schema")
+        try:
+            yield
+        finally:
+            cursor.executemany("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (%s, %s, %s)", saved)
+            cursor.execute("ANALYZE sqlite_schema")
 
 
 STATISTICS = ["analyzed", "none"] if connection.vendor == "sqlite" else ["analyzed"]
@@ -102,9 +114,8 @@ STATISTICS = ["analyzed", "none"] if connection.vendor == "sqlite" else ["analyz
 @pytest.mark.parametrize("statistics", STATISTICS)
 @pytest.mark.parametrize("page", list(HOT_PAGES))
 def test_no_hot_query_reads_the_items_table_in_full(client, site, page, statistics):
-    if statistics == "none":
-        forget_sqlite_statistics()
-    found = full_reads(client, site, page)
+    with without_sqlite_statistics() if statistics == "none" else contextlib.nullcontext():
+        found = full_reads(client, site, page)
     assert not found, "\n\n".join(f"{sql}\n{scans}\n{plan}" for sql, (scans, plan) in found.items())
 
 
