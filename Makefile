@@ -54,12 +54,17 @@ check-deploy: venv
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(64))') \
 		DJANGO_ALLOWED_HOSTS=news.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
-# Every benchmark, one after the other (each prints its figures and ratios).
+# Every benchmark, one after the other (each prints its figures and ratios, writes them
+# to bench/out/ as JSON and compares them with the run recorded in bench/results/;
+# RECORD=1 makes this run the recorded one). See bench/README.md.
+RECORD ?=
+RECORD_FLAG = $(if $(RECORD),--record)
+
 bench: bench-import bench-web bench-admin
 
 # Import, re-import and export of a 100,000-item synthetic site against a bare baseline.
 bench-import: venv
-	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/run.py $(BENCH_ARGS) $(RECORD_FLAG)
 
 # The public site (issue 3): server times at 100,000 items, then gunicorn -w 2 under wrk.
 wrk:
@@ -67,12 +72,12 @@ wrk:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 bench-web: venv wrk
-	$(PY) bench/bench_public.py $(BENCH_WEB_ARGS)
-	$(PY) bench/load.py $(LOAD_ARGS)
+	$(PY) bench/bench_public.py $(BENCH_WEB_ARGS) $(RECORD_FLAG)
+	$(PY) bench/load.py $(LOAD_ARGS) $(RECORD_FLAG)
 
 # The editors' desk (issue 4): queue, changelists, autocomplete with 100,000 items.
 bench-admin: venv
-	$(PY) bench/bench_admin.py $(BENCH_ADMIN_ARGS)
+	$(PY) bench/bench_admin.py $(BENCH_ADMIN_ARGS) $(RECORD_FLAG)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles

@@ -153,20 +153,30 @@ def page_of(request, *, collection, page=1, topic_id=None):
         return error(400, "invalid parameter: page_size", form_errors(size_form))
     page_size = size_form.cleaned_data["page_size"] or PAGE_SIZE
     base = selectors.published_articles().filter(collection=collection)
-    if not base.exists():
+
+    def unknown_collection():
+        """The 404 of a collection without published items, which comes before any other
+        error. Asked only on the way to an error or an empty page: a page with items
+        shows that the collection has some, without a query of its own."""
+        if base.exists():
+            return None
         return error(404, f"no published items in collection {collection!r}")
+
+    queryset = base
     if topic_id is not None:
         try:
             topic = selectors.topic_by_id(topic_id)
         except selectors.Topic.DoesNotExist:
-            return error(404, f"no topic {topic_id!r}")
-        base = base.filter(selectors.topic_filter(topic))
-    filterset = ArticleFilter(request.GET, queryset=base)
+            return unknown_collection() or error(404, f"no topic {topic_id!r}")
+        queryset = base.filter(selectors.topic_filter(topic))
+    filterset = ArticleFilter(request.GET, queryset=queryset)
     if not filterset.is_valid():
         errors = form_errors(filterset.form)
-        return error(400, f"invalid parameter: {', '.join(sorted(errors))}", errors)
+        return unknown_collection() or error(400, f"invalid parameter: {', '.join(sorted(errors))}", errors)
     start = (page - 1) * page_size
     rows = list(selectors.with_page_data(filterset.ordered_qs)[start:start + page_size + 1])
+    if not rows and (missing := unknown_collection()):
+        return missing
     if page > 1 and not rows:
         return error(404, f"page {page} is past the last page")
     has_next = len(rows) > page_size

@@ -5,7 +5,7 @@ from django.db.models import Avg, Case, CharField, Count, Prefetch, Q, Value, Wh
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .models import Article, Decision, Provider, ScheduledPublication
+from .models import AWAITING, Article, Decision, Provider, ScheduledPublication
 
 CHART_DAYS = 30
 STATES = (
@@ -16,8 +16,9 @@ STATES = (
 
 
 def awaiting_review():
-    """Items awaiting a decision: not public, never decided."""
-    return Article.objects.filter(published=False, decided_at__isnull=True)
+    """Items awaiting a decision: not public, never decided (the condition of the queue's
+    partial indexes)."""
+    return Article.objects.filter(AWAITING)
 
 
 def desk_summary(*, now=None, top=5) -> dict:

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core import validators
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, OrderBy, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -163,10 +163,46 @@ class Topic(SourceRecord):
         return ids
 
 
+# Items readers may see: decided published, or never decided (no key). The public
+# lists' partial indexes have this very condition: a planner uses a partial index only
+# for a query that says what its WHERE says.
+PUBLIC = Q(published=True) | Q(published__isnull=True)
+# Items awaiting a decision (the review queue): not public, never decided.
+AWAITING = Q(published=False, decided_at__isnull=True)
+# The public lists' order: newest first, items without a date last on every database.
+NEWEST = F("published_at").desc(nulls_last=True)
+
+
+class NullsLastIndex(models.Index):
+    """An index for an ``ORDER BY x DESC NULLS LAST``, on PostgreSQL and SQLite alike.
+
+    The lists put items without a date or a score last on every database, so they order
+    by ``F(x).desc(nulls_last=True)``. PostgreSQL reads that order off an index only if
+    the index says ``DESC NULLS LAST`` too (its ``DESC`` puts NULLs first). SQLite
+    refuses ``NULLS LAST`` in an index, but its ``DESC`` already puts NULLs last (and
+    its ``ASC`` first): there the modifier is left out, which is the same order.
+    """
+
+    def create_sql(self, model, schema_editor, using="", **kwargs):
+        if schema_editor.connection.vendor != "sqlite":
+            return super().create_sql(model, schema_editor, using=using, **kwargs)
+        index = self.clone()
+        index.expressions = tuple(_sqlite_default_nulls(e, self.name) for e in self.expressions)
+        return models.Index.create_sql(index, model, schema_editor, using=using, **kwargs)
+
+
+def _sqlite_default_nulls(expression, name):
+    if not isinstance(expression, OrderBy) or not (expression.nulls_last or expression.nulls_first):
+        return expression
+    if bool(expression.nulls_last) != expression.descending:
+        raise ValueError(f"{name}: SQLite indexes can only put NULLs first ascending and last descending.")
+    return OrderBy(expression.expression, descending=expression.descending)
+
+
 class ArticleQuerySet(models.QuerySet):
     def published(self):
         """Items readers may see: decided published, or never decided (no key)."""
-        return self.filter(Q(published=True) | Q(published__isnull=True))
+        return self.filter(PUBLIC)
 
     def drafts(self):
         return self.filter(published=False)
@@ -240,28 +276,52 @@ class Article(SourceRecord):
     class Meta:
         ordering = ["-published_at", "-id"]
         permissions = [("publish_article", "Can publish, reject and unpublish articles")]
+        # Every index a hot query needs is declared here, so that migrations keep it
+        # (SQLite rebuilds a table for many schema changes and recreates only the
+        # indexes of the model state). ``tests/test_query_plans.py`` checks that the
+        # hot queries are read from them. PostgreSQL's trigram search indexes are not
+        # here: see ``articles/search_indexes.py``.
         indexes = [
+            # The content stamp behind every public ETag: MAX(modified_at), one probe.
+            models.Index(fields=["modified_at"], name="article_modified"),
+            # The public lists, newest (or hottest) first, a page at a time: published
+            # items only (the condition is PUBLIC, as ``published()`` writes it), in the
+            # lists' order (``selectors.ORDERINGS``), ``path`` breaking ties.
+            NullsLastIndex(NEWEST, "path", name="article_public_date", condition=PUBLIC),
+            NullsLastIndex("collection", NEWEST, "path", name="article_public_coll_date", condition=PUBLIC),
+            NullsLastIndex(
+                "collection", F("heat").desc(nulls_last=True), "path", name="article_public_coll_heat",
+                condition=PUBLIC,
+            ),
+            NullsLastIndex("provider", NEWEST, "path", name="article_public_provider_date", condition=PUBLIC),
+            # Every item by collection (the desk's collection filter reads the distinct
+            # values off it), newest first.
             models.Index(fields=["collection", "-published_at"], name="article_coll_date"),
             models.Index(fields=["-quality", "-heat", "-published_at"], name="article_best_first"),
-            # The review queue: items awaiting a decision, best first.
-            models.Index(
-                fields=["-quality", "-heat", "-published_at", "-id"],
-                name="article_queue",
-                condition=Q(published=False, decided_at__isnull=True),
+            # The review queue: items awaiting a decision, best first, unscored last.
+            NullsLastIndex(
+                F("quality").desc(nulls_last=True), F("heat").desc(nulls_last=True), NEWEST, F("id").desc(),
+                name="article_queue", condition=AWAITING,
             ),
-            models.Index(fields=["decided_by", "-decided_at"], name="article_decided"),
+            # Items an editor decided (the "decided by" filter; deleting a user sets
+            # theirs to NULL). Partial: most items were never decided by anyone, and a
+            # full index on (NULL, NULL) rows would be a planner's trap: SQLite's
+            # statistics, averages per key, take ``decided_at IS NULL`` for a rare value
+            # and read the review queue through this index, then sort it.
+            models.Index(
+                fields=["decided_by", "-decided_at"], name="article_decided", condition=Q(decided_by__isnull=False),
+            ),
             # Plain indexes, declared here rather than with db_index=True so that
             # PostgreSQL does not add a second, varchar_pattern_ops one (for LIKE 'x%',
             # which nothing runs): every index slows every insert of an import.
             models.Index(fields=["web_url"], name="article_web_url"),
             models.Index(fields=["original_url"], name="article_original_url"),
             models.Index(fields=["type"], name="article_type"),
-            # The desk: awaiting review by collection, and per-provider figures, read
-            # from the indexes alone.
-            models.Index(
-                fields=["collection"], name="article_queue_coll",
-                condition=Q(published=False, decided_at__isnull=True),
-            ),
+            # The desk: awaiting review by collection (and the queue's count), and
+            # per-provider figures, read from the indexes alone. The queue's columns are
+            # in article_queue_coll because SQLite reads a column of a partial index's
+            # condition from the table unless the index holds it.
+            models.Index(fields=["collection", "published", "decided_at"], name="article_queue_coll", condition=AWAITING),
             models.Index(fields=["provider", "published", "quality", "published_at"], name="article_provider_stats"),
         ]
 
@@ -310,7 +370,11 @@ class ArticleTopic(models.Model):
 
     class Meta:
         ordering = ["article", "position"]
-        indexes = [models.Index(fields=["article", "position"], name="topic_article_pos")]
+        indexes = [
+            models.Index(fields=["article", "position"], name="topic_article_pos"),
+            # The topic filter: an EXISTS probe per listed item, answered from the index.
+            models.Index(fields=["article", "topic"], name="articletopic_article_topic"),
+        ]
 
     def __str__(self):
         return self.label or self.topic.name

@@ -10,6 +10,12 @@ drops them and builds them again at the end, as ``pg_restore`` does with its ind
 If the import is killed before it can build them (``kill -9``, a crash), the next
 import, or ``manage.py migrate``, builds what is missing: searches only get slower
 meanwhile, they never fail.
+
+Unlike every other index (``Article.Meta.indexes``), they are not in the model state:
+they exist on PostgreSQL only, and only where the pg_trgm extension is available, and
+an import drops them for a while. PostgreSQL never rebuilds a table for a schema
+change, so no migration loses them; ``migrate`` builds them if they are missing
+(``build_missing_after_migrate``), which ``tests/test_indexes.py`` checks.
 """
 from __future__ import annotations
 

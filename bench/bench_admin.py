@@ -30,6 +30,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+import figures  # noqa: E402
 CORPUS = (ROOT / ".." / "shared" / "corpus" / "everyday-powerapps").resolve()
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 GOALS = {"queue": 150.0, "autocomplete": 100.0}
@@ -110,8 +112,8 @@ def child(args) -> None:
 
     from articles.models import Article, Topic
 
-    figures = {"db": args.db, **build(args.items, Path(args.corpus))}
-    log(f"[{args.db}] {figures['rows']:,} items ready in {figures['build_s']} s")
+    measured = {"db": args.db, **build(args.items, Path(args.corpus))}
+    log(f"[{args.db}] {measured['rows']:,} items ready in {measured['build_s']} s")
 
     plain_site = admin.AdminSite(name="plain")
     plain_site.register(Article, admin.ModelAdmin)
@@ -152,8 +154,8 @@ def child(args) -> None:
             timings[name] = {"median_ms": round(statistics.median(runs), 1), "min_ms": round(min(runs), 1),
                              "queries": len(ctx), "bytes": len(response.content)}
             log(f"[{args.db}] {name:22} {timings[name]['median_ms']:8.1f} ms  ({len(ctx)} queries)")
-        figures["pages"] = timings
-    print(json.dumps(figures))
+        measured["pages"] = timings
+    print(json.dumps(measured))
 
 
 # --------------------------------------------------------------------------------------
@@ -213,7 +215,7 @@ def main():
     parser.add_argument("--db", choices=["sqlite", "pg", "both"], default="both", help="which databases (default both)")
     parser.add_argument("--runs", type=int, default=15, help="renders per page; the median is reported (default 15)")
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="the site imported then cloned")
-    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    figures.add_arguments(parser)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -228,9 +230,18 @@ def main():
             log(f"== {db}: building {args.items:,} items")
             results.append(run_db(db, args, Path(workdir)))
     report(results)
-    if args.json:
-        args.json.write_text(json.dumps(results, indent=2))
+    figures.finish("admin", {"items": args.items, "runs": args.runs}, page_figures(results), args)
     return 0
+
+
+def page_figures(results) -> dict:
+    """Median server time and SQL queries of each page, per database."""
+    out = {}
+    for r in results:
+        for name, page in r["pages"].items():
+            out[f"{r['db']}: {name}: median"] = figures.figure(page["median_ms"], "ms")
+            out[f"{r['db']}: {name}: queries"] = figures.figure(page["queries"], "queries")
+    return out
 
 
 if __name__ == "__main__":

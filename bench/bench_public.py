@@ -41,6 +41,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+import figures  # noqa: E402
 CORPUS = (ROOT / ".." / "shared" / "corpus" / "everyday-powerapps").resolve()
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
 
@@ -277,7 +279,7 @@ def main() -> None:
     parser.add_argument("--tmp", default=None, help="where the temporary folder goes")
     parser.add_argument("--keep", default=None, help="copy the SQLite database to this file")
     parser.add_argument("--keep-pg", action="store_true", help="keep the PostgreSQL database (its name is printed)")
-    parser.add_argument("--json", default=None, help="write the raw figures to this file")
+    figures.add_arguments(parser)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -294,9 +296,18 @@ def main() -> None:
                 shutil.copy(tmp / "public.sqlite3", args.keep)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    if args.json:
-        Path(args.json).write_text(json.dumps(raw, indent=2))
     print("\nall goals met" if all_ok else "\nsome goals MISSED")
+    figures.finish("public", {"items": args.items, "runs": args.runs}, page_figures(raw), args)
+
+
+def page_figures(raw: dict) -> dict:
+    """Median server time and SQL queries of each page, per database."""
+    out = {}
+    for kind, data in raw.items():
+        for r in data["results"]:
+            out[f"{kind}: {r['name']}: median"] = figures.figure(round(r["median_ms"], 2), "ms")
+            out[f"{kind}: {r['name']}: queries"] = figures.figure(r["queries"], "queries")
+    return out
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 import bench_public  # noqa: E402
+import figures  # noqa: E402
 
 WRK_SCRIPT = r"""
 local paths = {}
@@ -152,11 +153,12 @@ def main() -> None:
     parser.add_argument("--page-cache", choices=["on", "off", "both"], default="both",
                         help="the server-side page cache (keyed by the content stamp)")
     parser.add_argument("--verbose", action="store_true")
+    figures.add_arguments(parser)
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("load: wrk is not installed (apt-get install wrk, or make bench-web)")
     tmp = Path(tempfile.mkdtemp(prefix="newsroom-load-", dir=args.tmp))
-    ok = True
+    ok, measured = True, {}
     try:
         for kind in (["sqlite", "pg"] if args.db == "both" else [args.db]):
             url, drop, paths = build_database(kind, args.items, tmp, str(tmp / f"static-{kind}"))
@@ -167,6 +169,11 @@ def main() -> None:
                 if drop:
                     subprocess.run(["psql", bench_public.PG_SERVER + "/postgres", "-qc", f"DROP DATABASE IF EXISTS {drop}"], check=False)
             for mode, f in results:
+                label = f"{kind}, page cache {'on' if mode else 'off'}"
+                measured[f"{label}: requests/s"] = figures.figure(round(f["rps"], 1), "req/s", better="higher")
+                for p in ("p50", "p95", "p99"):
+                    measured[f"{label}: latency {p}"] = figures.figure(round(f[f"{p}_us"] / 1000, 2), "ms")
+                measured[f"{label}: errors"] = figures.figure(f["errors"], "errors")
                 met = f["errors"] == 0 and f["p95_us"] < 150_000
                 ok &= met
                 print(f"== {kind}, page cache {'on' if mode else 'off'}: gunicorn -w 2, "
@@ -179,6 +186,8 @@ def main() -> None:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("all goals met" if ok else "some goals MISSED")
+    params = {"items": args.items, "duration": args.duration, "connections": args.connections}
+    figures.finish("load", params, measured, args)
 
 
 if __name__ == "__main__":

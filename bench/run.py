@@ -40,6 +40,7 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import bench_import  # noqa: E402
+import figures  # noqa: E402
 
 PY = sys.executable
 DEFAULT_CORPUS = (ROOT / ".." / "shared" / "corpus" / "everyday-powerapps").resolve()
@@ -248,6 +249,31 @@ def report(n_items: int, jobs: int, all_results: dict) -> tuple[bool, bool]:
     return all_ok, goals_ok
 
 
+def import_figures(n_items: int, all_results: dict) -> dict:
+    """Per database: each phase's seconds and peak memory, and the ratios the goals
+    judge (the machine's speed moves from run to run; the ratios to the baseline of the
+    same run move less)."""
+    out = {}
+    for kind, res in all_results.items():
+        for phase in ("baseline", "import_jobs1", "import_jobs2", "reimport", "write_baseline", "export", "baseline_after"):
+            out[f"{kind}: {phase}: seconds"] = figures.figure(round(res[phase]["seconds"], 2), "s")
+            out[f"{kind}: {phase}: peak memory"] = figures.figure(round(res[phase]["peak_mb"]), "MB")
+        base = (rate(n_items, res["baseline"]) + rate(n_items, res["baseline_after"])) / 2
+        first = rate(n_items, res["import_jobs1"])
+        ratios = {
+            "first import --jobs 1 / baseline": first / base,
+            "first import --jobs N / baseline": rate(n_items, res["import_jobs2"]) / base,
+            "re-import / first import": rate(n_items, res["reimport"]) / first,
+            "export / bare writes": rate(n_items, res["export"]) / rate(n_items, res["write_baseline"]),
+        }
+        for name, value in ratios.items():
+            out[f"{kind}: {name}"] = figures.figure(round(value, 3), "x", better="higher")
+        out[f"{kind}: export rate"] = figures.figure(round(rate(n_items, res["export"])), "items/s", better="higher")
+        same, total = res["export_identical"]
+        out[f"{kind}: exported files not identical"] = figures.figure(total - same, "files")
+    return out
+
+
 def pg_available() -> bool:
     try:
         import psycopg
@@ -266,7 +292,7 @@ def main(argv=None) -> int:
     parser.add_argument("--jobs", type=int, default=2, help="--jobs of the parallel first import and of the export (default 2)")
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     parser.add_argument("--tmp", type=Path, default=None, help="where the temporary folder goes (default: the system's)")
-    parser.add_argument("--json", type=Path, help="also write the raw figures to this file")
+    figures.add_arguments(parser)
     parser.add_argument("--strict", action="store_true", help="exit status 1 when a goal is missed too")
     args = parser.parse_args(argv)
     if not args.corpus.is_dir():
@@ -287,8 +313,7 @@ def main(argv=None) -> int:
             all_results[kind] = bench_database(kind, site, workdir, args.items, args.jobs)
         ran_ok, goals_ok = report(args.items, args.jobs, all_results)
         ok = ran_ok and (goals_ok or not args.strict)
-        if args.json:
-            args.json.write_text(json.dumps({"items": args.items, "results": all_results}, indent=2))
+        figures.finish("import", {"items": args.items, "jobs": args.jobs}, import_figures(args.items, all_results), args)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0 if ok else 1

@@ -147,6 +147,24 @@ def test_a_collection_with_nothing_published_is_404(client):
     assert get_json(client, "/api/nothing/index.json", status=404)["error"]
 
 
+def test_an_empty_collection_is_404_before_any_other_error_and_a_page_with_items_proves_it_is_not(client):
+    data.article(1)
+    nothing = "no published items in collection 'samples'"
+    assert get_json(client, "/api/samples/unknown-topic/index.json", status=404)["error"] == nothing
+    assert get_json(client, "/api/samples/index.json", status=404, min_quality="high")["error"] == nothing
+    assert get_json(client, "/api/samples/page/2/index.json", status=404)["error"] == nothing
+    assert get_json(client, "/api/news/unknown-topic/index.json", status=404)["error"] == "no topic 'unknown-topic'"
+    assert get_json(client, "/api/news/index.json", status=400, min_quality="high")["errors"] == {
+        "min_quality": ["Enter a whole number."]}
+    assert get_json(client, "/api/news/index.json", min_quality=1000) == {"page": 1, "value": [], "nextPage": None}
+    assert get_json(client, "/api/news/page/2/index.json", status=404)["error"] == "page 2 is past the last page"
+    # A page with items asks nothing more: the content stamp, the page, its images and
+    # its topics.
+    with CaptureQueriesContext(connection) as queries:
+        assert len(get_json(client, "/api/news/index.json")["value"]) == 1
+    assert len(queries) == 4, [q["sql"] for q in queries]
+
+
 def test_topic_pages_include_subtopics(client):
     parent = data.topic("power-apps", "Power Apps")
     child = data.topic("canvas-apps", "Canvas apps", parent=parent)
