@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import math
 
-from .frontmatter import ARTICLE_FIELDS, IMAGE_FIELDS, NAN, PROVIDER_FIELDS, RELATED_FIELDS, TOPIC_FIELDS, timestamp_text
+from .frontmatter import ARTICLE_FIELDS, IMAGE_FIELDS, NAN, PROVIDER_FIELDS, RELATED_FIELDS, TOPIC_FIELDS, Key, timestamp_text
 
 ARTICLE_COLUMNS = [spec[0] for spec in ARTICLE_FIELDS.values()]
 IMAGE_COLUMNS = ["url", "width", "height", "is_cached", "title", "extra"]
@@ -39,10 +39,12 @@ def collection_of(path: str, doc: dict | None = None) -> str:
 #   {"$date": "2019-12-08"}   {"$datetime": "2001-12-14T21:59:43.1-05:00"} (offset kept)
 #   {"$float": "nan"}          ("inf", "-inf")
 #   {"$map": [[key, value], ...]}   a mapping with keys other than strings, in order
+#   {"$key": true}             a key held apart from an equal key of another type
+#                              (frontmatter.Key: true beside 1)
 #
 # A mapping of the data that looks like one of these (one key, a tag) is stored as a
 # "$map" too, so nothing is ever read back as something else.
-TAGS = frozenset({"$date", "$datetime", "$float", "$map"})
+TAGS = frozenset({"$date", "$datetime", "$float", "$map", "$key"})
 _STRICT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False)
 
 
@@ -101,6 +103,8 @@ def tagged(value):
         return {"$datetime": timestamp_text(value)}
     if t is dt.date:
         return {"$date": value.isoformat()}
+    if t is Key:
+        return {"$key": tagged(value.value)}
     return value
 
 
@@ -119,6 +123,8 @@ def _untag(obj: dict):
         return _FLOATS[value]
     if tag == "$map":
         return {k: v for k, v in value}
+    if tag == "$key":
+        return Key(value)
     return obj
 
 

@@ -279,6 +279,49 @@ def split(path: str, text: str, kind: str) -> Source:
     return Source(path, text, kind, bom, newline, [content[:first_nl].rstrip("\r")], raw, suffix, rest, 2)
 
 
+class Key:
+    """A mapping key that Python would take for another key of the mapping: ``true``
+    where ``1`` is a key too (True == 1), ``1.0`` beside ``1``. YAML tells them apart (they
+    are of different types) but a dict cannot, and the safe loader silently keeps one
+    value of the two; Newsroom keeps both, the later key held in a Key."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __eq__(self, other):
+        return type(other) is Key and type(other.value) is type(self.value) and (
+            other.value is self.value or other.value == self.value
+        )
+
+    def __hash__(self):
+        return hash((type(self.value).__name__, self.value))
+
+    def __repr__(self):
+        return f"Key({self.value!r})"
+
+
+_DUPLICATE = object()
+
+
+def mapping_key(key, seen: dict):
+    """The key that holds ``key`` in a mapping whose keys so far are ``seen`` (``{key:
+    key}``, updated): ``key`` itself, a ``Key`` when an earlier key of another type is
+    equal to it, or ``_DUPLICATE`` when it repeats a key (the same value, the same type)."""
+    earlier = seen.get(key, _DUPLICATE)
+    if earlier is _DUPLICATE:
+        seen[key] = key
+        return key
+    if type(earlier) is type(key):
+        return _DUPLICATE
+    wrapped = Key(key)
+    if wrapped in seen:
+        return _DUPLICATE
+    seen[wrapped] = wrapped
+    return wrapped
+
+
 def _walk_checks(src: Source, root, loader=None) -> None:
     """Refuse unsafe tags, merge keys, duplicate keys, deep nesting, alias bombs and
     scalars the safe loader cannot build (``2024-02-30``, an integer of 5,000 digits).
@@ -312,7 +355,8 @@ def _walk_checks(src: Source, root, loader=None) -> None:
             raise FrontMatterError(src.path, src.line_of(node), "recursive alias")
         inner = ancestors + (key,)
         if isinstance(node, yaml.MappingNode):
-            keys: dict = {}
+            keys: dict = {}  # key as built -> its node
+            built: dict = {}  # for mapping_key()
             for k, v in node.value:
                 if not isinstance(k, yaml.ScalarNode):
                     raise FrontMatterError(src.path, src.line_of(k), "mapping keys must be scalars, not lists or mappings", field=where or None)
@@ -322,13 +366,14 @@ def _walk_checks(src: Source, root, loader=None) -> None:
                     raise FrontMatterError(src.path, src.line_of(k), f"YAML tag {k.tag!r} is not allowed")
                 name = f"{where}.{k.value}" if where else k.value
                 value = _checked_scalar(src, loader, k, name) if loader is not None else k.value
-                first = keys.get(value)  # (the loader's NaN is one object: found by identity)
-                if first is not None:
+                held = mapping_key(value, built)  # (the loader's NaN is one object: found by identity)
+                if held is _DUPLICATE:
+                    first = keys[Key(value)] if Key(value) in keys else keys[value]
                     message = "duplicate key" if first.value == k.value else (
                         f"duplicate key: the same key as {first.value!r} on line {src.line_of(first)} once read"
                     )
                     raise FrontMatterError(src.path, src.line_of(k), message, field=name)
-                keys[value] = k
+                keys[held] = k
                 stack.append((v, depth + 1, inner, name))
         else:
             for i, item in enumerate(node.value):
@@ -403,19 +448,21 @@ class CheckingLoader(SafeLoader):
         return depth + 1
 
     def construct_mapping(self, node, deep=False):
-        if isinstance(node, yaml.MappingNode):
-            child_depth = self._enter(node)
-            keys = set()
-            for k, v in node.value:
-                if (
-                    not isinstance(k, yaml.ScalarNode) or k.value in keys or k.value == "<<"
-                    or k.tag not in SAFE_TAGS
-                ):
-                    raise _Refused
-                keys.add(k.value)
-                if not isinstance(v, yaml.ScalarNode):
-                    self.fm_depth[id(v)] = child_depth
-        return super().construct_mapping(node, deep=deep)
+        """SafeConstructor's, keys held as ``mapping_key()`` holds them (1 and true both)."""
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        child_depth = self._enter(node)
+        mapping, seen = {}, {}
+        for k, v in node.value:
+            if not isinstance(k, yaml.ScalarNode) or k.value == "<<" or k.tag not in SAFE_TAGS:
+                raise _Refused
+            if not isinstance(v, yaml.ScalarNode):
+                self.fm_depth[id(v)] = child_depth
+            key = mapping_key(self.construct_object(k, deep=deep), seen)
+            if key is _DUPLICATE:
+                raise _Refused
+            mapping[key] = self.construct_object(v, deep=deep)
+        return mapping
 
     def construct_sequence(self, node, deep=False):
         if isinstance(node, yaml.SequenceNode):
@@ -467,17 +514,15 @@ def _build(loader: CheckingLoader, node, depth: int):
         ]
     if cls is yaml.MappingNode and node.tag == _MAP:
         data = {}
-        raw_keys = set()
         for k, v in node.value:
-            if k.__class__ is not scalar_node or k.value in raw_keys or k.value == "<<" or k.tag not in SAFE_TAGS:
+            if k.__class__ is not scalar_node or k.value == "<<" or k.tag not in SAFE_TAGS:
                 raise _Refused
-            raw_keys.add(k.value)
             key = k.value if k.tag == _STR else _scalar(loader, k)
             if v.__class__ is scalar_node:
                 data[key] = v.value if v.tag == _STR else _scalar(loader, v)
             else:
                 data[key] = _build(loader, v, inner)
-        if len(data) != len(node.value):  # keys equal once built (1 and true): duplicates
+        if len(data) != len(node.value):  # keys equal once built: the slow path tells them apart
             raise _Refused
         return data
     raise _Refused
@@ -574,6 +619,8 @@ def _load(src: Source, text: str, *, walk: bool) -> None:
             raise
         # The walk accepted what the loader refused: cannot happen; refuse all the same.
         raise FrontMatterError(src.path, src.first_line, "invalid YAML: refused structure") from None
+    except FrontMatterError:
+        raise
     except (ValueError, ArithmeticError, RecursionError) as exc:
         # What the walk let through and the constructor still refused: cannot happen;
         # a refusal of this file all the same, never an error of the run.
@@ -744,9 +791,15 @@ _URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 URL_SCHEMES = ("http", "https")
 
 
+def trim_url(value: str) -> str:
+    """``value`` as a browser reads it: no C0 control or space at either end, no tab or
+    line break anywhere."""
+    return value.strip(_URL_TRIM).translate(_URL_REMOVED)
+
+
 def url_scheme(value: str) -> str | None:
     """The scheme a browser reads in ``value`` (lower case), None for a relative URL."""
-    match = _URL_SCHEME.match(value.strip(_URL_TRIM).translate(_URL_REMOVED))
+    match = _URL_SCHEME.match(trim_url(value))
     return match.group(1).lower() if match else None
 
 
@@ -813,9 +866,9 @@ def normalize_topic(src: Source, c: "_Checker | None" = None) -> dict:
         doc = {"_id": topic_slug(doc["name"]), **doc}
     elif not re.fullmatch(r"[-a-zA-Z0-9_]+", doc["_id"]):
         raise FrontMatterError(src.path, src.line_of(nodes["_id"][1]), f"not a slug: {_show(doc['_id'])}", field="_id")
-    for key in ("keywords", "hashtags"):
+    for key in ("keywords", "hashtags"):  # lists of anything: kept as they are (JSON)
         if key in doc:
-            doc[key] = c.strings(doc[key], nodes[key][1], key)
+            c.sequence(doc[key], nodes[key][1], key)
     if "services" in doc:
         c.mapping(doc["services"], nodes["services"][1], "services")
     return doc
@@ -909,11 +962,18 @@ def _canonical(value):
     if isinstance(value, dict):
         if all(type(k) is str for k in value):
             return {k: _canonical(v) for k, v in value.items()}
-        pairs = [[type(k).__name__, _DIGEST_JSON.encode(k), _canonical(v)] for k, v in value.items()]
+        pairs = [_canonical_key(k) + [_canonical(v)] for k, v in value.items()]
         return {"<typed keys>": sorted(pairs, key=lambda p: (p[0], p[1]))}
     if isinstance(value, list):
         return [_canonical(v) for v in value]
     return value
+
+
+def _canonical_key(key) -> list:
+    if isinstance(key, Key):
+        kind, text = _canonical_key(key.value)
+        return ["Key:" + kind, text]
+    return [type(key).__name__, _DIGEST_JSON.encode(key)]
 
 
 def timestamp_text(value: dt.datetime, *, utc: bool = False) -> str:
@@ -1118,6 +1178,8 @@ def key_text(key) -> str:
     """A mapping key as YAML text that reads back as the same key (of the same type)."""
     if isinstance(key, str):
         return plain(key) or double_quoted(key)
+    if isinstance(key, Key):
+        return key_text(key.value)
     return scalar(key, None)
 
 
@@ -1131,6 +1193,12 @@ def key_value(knode):
     if knode.tag == _STR:
         return knode.value
     return _SCALARS[knode.tag](_CONSTRUCTOR, knode)
+
+
+def mapping_keys(node) -> list:
+    """The keys of a mapping node as the loader holds them (see ``mapping_key()``)."""
+    seen: dict = {}
+    return [mapping_key(key_value(k), seen) for k, _v in node.value]
 
 
 class Writer:
@@ -1202,9 +1270,9 @@ class Writer:
         entries = list(node.value)
         starts = [k.start_mark.line for k, _ in entries] + [end]
         by_key = {}
-        for i, (k, v) in enumerate(entries):
+        for i, ((k, v), key) in enumerate(zip(entries, mapping_keys(node))):
             content, trailer = self.span(starts[i], starts[i + 1])
-            by_key[key_value(k)] = (k, v, content, trailer)
+            by_key[key] = (k, v, content, trailer)
         indent = entries[0][0].start_mark.column if entries else 0
         kept = [k for k in by_key if k in new]
         result_keys = list(kept)
