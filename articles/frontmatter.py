@@ -338,11 +338,11 @@ def _walk_checks(src: Source, root, loader=None) -> None:
         node, depth, ancestors, where = stack.pop()
         count += 1
         if count > MAX_NODES:
-            raise FrontMatterError(src.path, src.line_of(node), f"more than {MAX_NODES} values (alias expansion?)")
+            raise FrontMatterError(src.path, src.line_of(node), f"more than {MAX_NODES} values (alias expansion?)", field=_top(where))
         if depth > MAX_DEPTH:
-            raise FrontMatterError(src.path, src.line_of(node), f"nested deeper than {MAX_DEPTH} levels")
+            raise FrontMatterError(src.path, src.line_of(node), f"nested deeper than {MAX_DEPTH} levels", field=_top(where))
         if node.tag not in SAFE_TAGS:
-            raise FrontMatterError(src.path, src.line_of(node), f"YAML tag {node.tag!r} is not allowed")
+            raise FrontMatterError(src.path, src.line_of(node), f"YAML tag {node.tag!r} is not allowed", field=where or None)
         if isinstance(node, yaml.ScalarNode):
             if loader is not None:
                 _checked_scalar(src, loader, node, where)
@@ -352,7 +352,7 @@ def _walk_checks(src: Source, root, loader=None) -> None:
             has_aliases = True
         seen_collections.add(key)
         if has_aliases and key in ancestors:
-            raise FrontMatterError(src.path, src.line_of(node), "recursive alias")
+            raise FrontMatterError(src.path, src.line_of(node), "recursive alias", field=where or None)
         inner = ancestors + (key,)
         if isinstance(node, yaml.MappingNode):
             keys: dict = {}  # key as built -> its node
@@ -361,9 +361,9 @@ def _walk_checks(src: Source, root, loader=None) -> None:
                 if not isinstance(k, yaml.ScalarNode):
                     raise FrontMatterError(src.path, src.line_of(k), "mapping keys must be scalars, not lists or mappings", field=where or None)
                 if k.tag == "tag:yaml.org,2002:merge" or k.value == "<<":
-                    raise FrontMatterError(src.path, src.line_of(k), "merge keys ('<<') are not allowed")
+                    raise FrontMatterError(src.path, src.line_of(k), "merge keys ('<<') are not allowed", field=where or None)
                 if k.tag not in SAFE_TAGS:
-                    raise FrontMatterError(src.path, src.line_of(k), f"YAML tag {k.tag!r} is not allowed")
+                    raise FrontMatterError(src.path, src.line_of(k), f"YAML tag {k.tag!r} is not allowed", field=where or None)
                 name = f"{where}.{k.value}" if where else k.value
                 value = _checked_scalar(src, loader, k, name) if loader is not None else k.value
                 held = mapping_key(value, built)  # (the loader's NaN is one object: found by identity)
@@ -378,6 +378,11 @@ def _walk_checks(src: Source, root, loader=None) -> None:
         else:
             for i, item in enumerate(node.value):
                 stack.append((item, depth + 1, inner, f"{where}[{i}]"))
+
+
+def _top(where: str) -> str | None:
+    """The top-level key of a field path (``related`` of ``related[0].images``)."""
+    return re.split(r"[.\[]", where, maxsplit=1)[0] or None
 
 
 def _checked_scalar(src: Source, loader, node, where: str):
@@ -568,16 +573,26 @@ def load(src: Source) -> None:
 def _check_nesting(src: Source, text: str) -> None:
     """Refuse YAML nested deeper than MAX_DEPTH, from its parser's events (no recursion)."""
     depth = 0
+    top_key, expect_key = None, False  # the key of the document's mapping being read
     start = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
     end = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
     try:
         for event in yaml.parse(text, Loader=SafeLoader):
             if isinstance(event, start):
+                if depth == 1:
+                    expect_key = True  # the value of top_key: the next scalar at level 1 is a key
                 depth += 1
+                if depth == 1:
+                    expect_key = isinstance(event, yaml.MappingStartEvent)
                 if depth > MAX_DEPTH + 1:  # the document's mapping is level 0
-                    raise FrontMatterError(src.path, src.first_line + event.start_mark.line, f"nested deeper than {MAX_DEPTH} levels")
+                    line = src.first_line + event.start_mark.line
+                    raise FrontMatterError(src.path, line, f"nested deeper than {MAX_DEPTH} levels", field=top_key)
             elif isinstance(event, end):
                 depth -= 1
+            elif depth == 1 and isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+                if expect_key and isinstance(event, yaml.ScalarEvent):
+                    top_key = event.value
+                expect_key = not expect_key
     except yaml.YAMLError:
         pass  # invalid YAML: the loader says where, without getting that deep
 
