@@ -4,6 +4,8 @@ Every write goes through ``articles.services``; every write path checks permissi
 (``has_*_permission`` hooks, ``@admin.action(permissions=...)``, and the services'
 own ``check()``).
 """
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -346,28 +348,34 @@ def _as_shown(text: str) -> str:
 
 
 class KeepsStoredText(forms.ModelForm):
-    """A text field sent back as it was shown keeps the text stored, byte for byte: an
-    editor saving an item does not rewrite values they did not touch (control characters,
-    line ends, surrounding whitespace that came from the file)."""
+    """A field sent back as it was shown keeps the value stored, exactly: an editor saving
+    an item does not rewrite what they did not touch (control characters, line ends,
+    surrounding whitespace, the microseconds of a date, a key the file does not have)."""
 
-    def _kept(self, name) -> bool:
-        stored = self.initial.get(name)
-        if not isinstance(stored, str) or name not in self.fields or not self.is_bound:
+    def _sent_as_shown(self, name) -> bool:
+        if not self.is_bound or self.instance.pk is None or name not in self.fields or name not in self.initial:
             return False
-        sent = self.fields[name].widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
-        return isinstance(sent, str) and sent != stored and _as_shown(sent) == _as_shown(stored)
+        stored = self.initial.get(name)
+        if isinstance(stored, str) or stored is None:
+            sent = self.fields[name].widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            if stored is None:  # no value (no key in the file) is shown as an empty field
+                return sent in ("", None)
+            return isinstance(sent, str) and _as_shown(sent) == _as_shown(stored)
+        if isinstance(stored, datetime.datetime) and hasattr(self, "cleaned_data"):
+            value = self.cleaned_data.get(name)
+            return isinstance(value, datetime.datetime) and value == stored.replace(microsecond=0)
+        return False
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.pk is not None:
-            for name in list(cleaned):
-                if self._kept(name):
-                    cleaned[name] = self.initial[name]
+        for name in list(cleaned):
+            if cleaned[name] != self.initial.get(name) and self._sent_as_shown(name):
+                cleaned[name] = self.initial[name]
         return cleaned
 
     @cached_property
     def changed_data(self):
-        return [name for name in super().changed_data if not (self.instance.pk is not None and self._kept(name))]
+        return [name for name in super().changed_data if not self._sent_as_shown(name)]
 
 
 class ArticleAdminForm(KeepsStoredText):
