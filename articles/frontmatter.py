@@ -1148,7 +1148,7 @@ def plain(text: str) -> str | None:
         return None
     try:
         back = yaml.load("k: " + text, Loader=SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, ArithmeticError):  # (2024-02-30 is no date, nor plain text)
         return None
     return text if isinstance(back, dict) and back.get("k") == text and isinstance(back["k"], str) else None
 
