@@ -1144,7 +1144,7 @@ def plain(text: str) -> str | None:
         return None
     if "\n" in text or "\r" in text or ": " in text or " #" in text or text.endswith(":") or "\t" in text:
         return None
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text):
+    if not text.isprintable():  # controls, U+2028, a BOM (read as a stream's start at a line's start)
         return None
     try:
         back = yaml.load("k: " + text, Loader=SafeLoader)
@@ -1280,8 +1280,29 @@ class Writer:
             cut -= 1
         return chunk[:cut], chunk[cut:]
 
+    def regular(self, node) -> bool:
+        """Whether block mapping ``node`` is one the writer patches line by line: every key
+        on a line of its own (after its indentation, or a sequence's dash), in line, none
+        explicit ("? key") or empty. Others are written anew."""
+        if node.flow_style:
+            return False
+        for k, _v in node.value:
+            if k.start_mark.line >= len(self.lines):
+                return False
+            if k.end_mark.line != k.start_mark.line or k.start_mark.index == k.end_mark.index:
+                return False
+            prefix = self.lines[k.start_mark.line][: k.start_mark.column]
+            if prefix.replace(" ", "").replace("-", "") or "-" in prefix and not prefix.rstrip().endswith("-"):
+                return False
+        return True
+
     def mapping(self, node, old: dict, new: dict, end: int, path, order=None) -> list[str]:
         """The lines of block mapping ``node`` (ending before line ``end``) holding ``new``."""
+        if not self.regular(node):
+            keys = [k for k in old if k in new] + [k for k in new if k not in old]
+            indent = node.start_mark.column if not path or isinstance(path[-1], int) else None
+            indent = indent if indent is not None else (node.value[0][0].start_mark.column if node.value else 0)
+            return [line for key in keys for line in self.fresh_entry(key, new[key], indent, path + (key,))]
         entries = list(node.value)
         starts = [k.start_mark.line for k, _ in entries] + [end]
         by_key = {}
@@ -1360,7 +1381,7 @@ class Writer:
         block_value = vnode.start_mark.line > knode.start_mark.line
         if (
             block_value and isinstance(old, dict) and isinstance(new, dict) and new
-            and isinstance(vnode, yaml.MappingNode) and not vnode.flow_style
+            and isinstance(vnode, yaml.MappingNode) and self.regular(vnode)
         ):
             end = knode.start_mark.line + len(content)
             return [key_line] + self.mapping(vnode, old, new, end, path, NESTED_ORDER.get(path[-1]) if len(path) == 1 else None)
@@ -1395,7 +1416,7 @@ class Writer:
                     continue
                 if (
                     i < len(old) and isinstance(item, dict) and isinstance(old[i], dict) and item
-                    and isinstance(items[i], yaml.MappingNode) and not items[i].flow_style
+                    and isinstance(items[i], yaml.MappingNode) and self.regular(items[i])
                     and all(k.start_mark.line > items[i].start_mark.line or j == 0 for j, (k, _) in enumerate(items[i].value))
                 ):
                     order = NESTED_ORDER.get(path[-1]) if path and isinstance(path[-1], str) else None
@@ -1416,6 +1437,10 @@ class Writer:
         return [" " * dash_col + "- " + first[dash_col + 2:]] + lines[1:]
 
 
+# Line breaks to YAML 1.1 (libyaml) that are not line ends of the file's lines.
+_ODD_BREAKS = re.compile("[\x85\u2028\u2029]|\r(?!\n)")
+
+
 def render(src: Source, doc: dict, body: str, old: dict) -> str:
     """``doc`` written in ``src``'s style: unchanged data keeps its lines exactly.
 
@@ -1427,7 +1452,7 @@ def render(src: Source, doc: dict, body: str, old: dict) -> str:
     style.blank_between_blocks = any(not ln.strip() for ln in src.yaml_lines) or not src.yaml_lines
     writer = Writer(style, src.yaml_lines)
     node = src.node
-    first = node.value[0][0].start_mark.line if node.value else len(src.yaml_lines)
+    first = min(node.value[0][0].start_mark.line if node.value else len(src.yaml_lines), len(src.yaml_lines))
     preamble = src.yaml_lines[:first]
     raw_old = {k: old.get(k, src.raw.get(k)) for k in src.raw}
     # Keys present in the file but normalized away (null values, empty lists) count as
@@ -1438,6 +1463,17 @@ def render(src: Source, doc: dict, body: str, old: dict) -> str:
             new[key] = value
             raw_old[key] = value
     order = NEWS_ORDER if src.kind == "frontmatter" else None
+    odd_breaks = _ODD_BREAKS.search(src.yaml_raw or "")
+    if odd_breaks or not writer.regular(node):
+        # The whole front matter in one flow mapping ({title: a, ...}), keys the writer
+        # does not patch line by line ("? key"), or line breaks YAML counts and the lines
+        # of the file do not (NEL, U+2028, U+2029 written as they are, a lone CR): written
+        # anew, block style, in its order.
+        keys = [k for k in src.raw if k in new] + [k for k in new if k not in src.raw]
+        preamble = [] if odd_breaks else src.yaml_lines[: node.start_mark.line]
+        return _assemble(src.bom, src.prefix_lines, preamble + [
+            line for key in keys for line in writer.fresh_entry(key, new[key], 0, (key,))
+        ], src.suffix, body, src.newline)
     lines = preamble + writer.mapping(node, raw_old, new, len(src.yaml_lines), (), order)
     return _assemble(src.bom, src.prefix_lines, lines, src.suffix, body, src.newline)
 

@@ -350,8 +350,10 @@ def open_in_site(abs_path: str, rel: str) -> tuple[int, os.stat_result]:
 
 
 def _read_error(rel: str, exc: OSError) -> str:
-    if exc.errno in (errno.ELOOP, errno.ENOTDIR, errno.EMLINK):
-        return f"{rel}: cannot read: a symbolic link is in its path (links are not followed)"
+    if exc.errno in (errno.ELOOP, errno.EMLINK):  # (O_NOFOLLOW on the file)
+        return f"{rel}: cannot read: the file is a symbolic link now (links are not followed)"
+    if exc.errno == errno.ENOTDIR:  # (O_NOFOLLOW | O_DIRECTORY on a folder)
+        return f"{rel}: cannot read: a folder of its path is a symbolic link now, or no folder (links are not followed)"
     return f"{rel}: cannot read: {exc.strerror or exc}"
 
 

@@ -9,13 +9,15 @@ generator thinks of. For every input:
 
 - ``parse()`` raises nothing but ``FrontMatterError``;
 - what it accepts survives the storage codec (``documents.to_json``/``from_json``), has
-  a digest, comes back byte for byte from ``render()`` unchanged, and written anew by
-  ``render_new()`` reads back as the same data.
+  a digest, comes back byte for byte from ``render()`` unchanged, written anew by
+  ``render_new()`` reads back as the same data, and so does an edit ``render()`` writes
+  in the file's own style.
 
     .venv/bin/python tests/fuzz_frontmatter.py FOLDER -max_total_time=300
 
 FOLDER is libFuzzer's working corpus; ``make fuzz`` seeds it with the hostile fixtures.
 """
+import datetime as dt
 import os
 import sys
 
@@ -45,6 +47,10 @@ def check(data: bytes) -> None:
         again = fm.parse("_news/x.md", text.encode("utf-8"), kind)
         assert fm.same(again.doc, doc), (text, doc, again.doc)
         assert again.body == parsed.body
+        # An edit, written in the file's own style, reads back as the edited data.
+        edited = {**doc, "zzFuzz": {1: [fm.NAN, "x\x01"], "k": dt.datetime(1, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=5)))}}
+        patched = fm.render(parsed.source, edited, parsed.body, doc)
+        assert fm.same(fm.parse("_news/x.md", patched.encode("utf-8"), kind).doc, edited), patched
 
 
 def main():

@@ -115,14 +115,27 @@ def front_matter(draw):
     return document
 
 
+# Values an edit puts in the document (the key edited is one the format has no column for).
+plain_values = st.one_of(
+    texts, st.integers(), st.floats(), st.booleans(), st.none(), st.dates(),
+    st.datetimes(timezones=st.sampled_from([None, dt.timezone.utc, dt.timezone(dt.timedelta(hours=-5, minutes=-30))])),
+)
+edit_values = st.recursive(
+    plain_values,
+    lambda children: st.lists(children, max_size=3)
+    | st.dictionaries(st.one_of(texts, st.integers(), st.dates(), st.booleans()), children, max_size=3),
+    max_leaves=8,
+)
+
+
 def outcomes(result):
     return [(f.path, f.status, tuple(f.errors)) for f in result.files]
 
 
 @settings(max_examples=EXAMPLES, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large])
-@given(document=front_matter())
-def test_any_safe_yaml_front_matter_imports_and_exports_or_is_refused_cleanly(tmp_path_factory, document):
+@given(document=front_matter(), edit=st.tuples(st.sampled_from(["zzEdited", "existing"]), edit_values))
+def test_any_safe_yaml_front_matter_imports_and_exports_or_is_refused_cleanly(tmp_path_factory, document, edit):
     Article.objects.all().delete()
     Provider.objects.all().delete()
     Topic.objects.all().delete()
@@ -159,5 +172,12 @@ def test_any_safe_yaml_front_matter_imports_and_exports_or_is_refused_cleanly(tm
     again = fm.parse("_news/gen.md", (fresh / "_news" / "gen.md").read_bytes(), "article")
     assert fm.same(again.doc, parsed.doc)
     assert again.body == parsed.body
+    # An edit, written in the file's own style, reads back as the edited data.
+    key, value = edit
+    unknown = [k for k in parsed.doc if k not in fm.ARTICLE_FIELDS and k not in fm.ARTICLE_STRUCTURED]
+    key = unknown[0] if key == "existing" and unknown else "zzEdited"
+    edited = {**parsed.doc, key: value}
+    patched = fm.render(parsed.source, edited, parsed.body, parsed.doc)
+    assert fm.same(fm.parse("_news/gen.md", patched.encode("utf-8"), "article").doc, edited), patched
     for folder in (site, out, fresh):
         shutil.rmtree(folder, ignore_errors=True)
