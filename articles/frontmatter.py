@@ -828,10 +828,12 @@ def url_problem(value: str) -> str | None:
     URL and is kept exactly as written; pages, feeds and the API render it
     percent-encoded (``output.display_url``).
     """
-    if len(value.encode("utf-8", "surrogatepass")) > MAX_URL_BYTES:
+    if len(value) * 4 > MAX_URL_BYTES and len(value.encode("utf-8", "surrogatepass")) > MAX_URL_BYTES:
         return f"URL longer than {MAX_URL_BYTES} bytes"
     if "\x00" in value:
         return NUL_MESSAGE
+    if value.startswith(("https://", "http://", "/")):  # most URLs: no scheme to read
+        return None
     scheme = url_scheme(value)
     if scheme is not None and scheme not in URL_SCHEMES:
         return f"not an http(s) or site-relative URL: {_show(value)}"

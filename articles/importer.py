@@ -317,11 +317,41 @@ def _looks_like_page(text: str) -> bool:
 # Files are opened one folder at a time from the site's root, never through a symbolic
 # link (O_NOFOLLOW on the file and on every folder): a file or a folder replaced by a
 # link during a run is refused by name, not followed out of the site. O_NONBLOCK: a
-# FIFO put in place of a file cannot hang the run (it is refused as not a file).
+# FIFO put in place of a file cannot hang the run (it is refused as not a file). The
+# folders are opened once a run (a process), then files are opened from them: one
+# open() a file, as with a path; a folder replaced meanwhile is not followed either.
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _FILE_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
 _DIR_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
 _BY_FOLDER = os.open in os.supports_dir_fd and _NOFOLLOW != 0
+_FOLDERS: dict = {}  # (root, folder) -> descriptor, for the current run
+MAX_FOLDERS = 256  # descriptors kept open at most (the usual limit is 1,024 a process)
+
+
+def close_folders() -> None:
+    """Close the folders open_in_site() opened (at the end of a run)."""
+    folders = list(_FOLDERS.values())
+    _FOLDERS.clear()
+    for fd in folders:
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def _folder_fd(root: str, folder: str) -> int:
+    key = (root, folder)
+    fd = _FOLDERS.get(key)
+    if fd is None:
+        if len(_FOLDERS) >= MAX_FOLDERS:
+            close_folders()
+        parent, _, name = folder.rpartition("/")
+        if not folder:
+            fd = os.open(root or "/", _DIR_FLAGS & ~_NOFOLLOW)  # the root itself may be reached through links
+        else:
+            fd = os.open(name, _DIR_FLAGS, dir_fd=_folder_fd(root, parent))
+        _FOLDERS[key] = fd
+    return fd
 
 
 def open_in_site(abs_path: str, rel: str) -> tuple[int, os.stat_result]:
@@ -332,16 +362,8 @@ def open_in_site(abs_path: str, rel: str) -> tuple[int, os.stat_result]:
     if root is None or not _BY_FOLDER:
         fd = os.open(abs_path, _FILE_FLAGS)
     else:
-        parts = rel.split("/")
-        folder = os.open(root or "/", _DIR_FLAGS & ~_NOFOLLOW)
-        try:
-            for part in parts[:-1]:
-                inner = os.open(part, _DIR_FLAGS, dir_fd=folder)
-                os.close(folder)
-                folder = inner
-            fd = os.open(parts[-1], _FILE_FLAGS, dir_fd=folder)
-        finally:
-            os.close(folder)
+        folder, _, name = rel.rpartition("/")
+        fd = os.open(name, _FILE_FLAGS, dir_fd=_folder_fd(root, folder))
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
@@ -430,6 +452,7 @@ def _read_one(abs_path, rel, kind):
 def _init_worker(known, now=None):
     global _KNOWN_SHAS, _NOW
     _KNOWN_SHAS, _NOW = known, now
+    close_folders()  # (a forked worker's copies of its parent's)
 
 
 # --jobs workers parse at a lower priority than the process that writes to the
@@ -1057,8 +1080,11 @@ def link_related_stories():
 
 def import_paths(paths, *, root=None, dry_run=False, overwrite=False, jobs=1, by=None, progress=None) -> ImportResult:
     """Import files and folders of a front-matter site. See the module docstring."""
-    with _gc_paused():
-        return _import_paths(paths, root=root, dry_run=dry_run, overwrite=overwrite, jobs=jobs, by=by, progress=progress)
+    try:
+        with _gc_paused():
+            return _import_paths(paths, root=root, dry_run=dry_run, overwrite=overwrite, jobs=jobs, by=by, progress=progress)
+    finally:
+        close_folders()
 
 
 @contextlib.contextmanager
