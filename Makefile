@@ -14,7 +14,7 @@ PORT ?= 8000
 # (pytest.ini sets it too, for a bare `python -m pytest`.)
 run test test-pg test-browser: export DJANGO_DEBUG = 1
 
-.PHONY: venv run test test-pg test-browser check-deploy bench bench-import bench-web bench-admin wrk browser-deps clean
+.PHONY: venv run test test-pg test-browser check-deploy fuzz bench bench-import bench-web bench-admin wrk browser-deps clean
 
 venv: $(VENV)/.installed
 
@@ -50,6 +50,25 @@ test-pg: venv browser-deps
 test-browser: venv browser-deps
 	$(PY) -m pytest -p no:cacheprovider -m browser $(PYTEST_ARGS)
 
+# Issue 9: inputs written to break the importer, for longer than make test runs them.
+# Hypothesis: NEWSROOM_FUZZ_EXAMPLES front matters through the real importer and exporter
+# (make test runs 300); then libFuzzer (atheris) on the parser, writer and storage codec
+# from raw bytes, seeded with tests/fixtures. Each stage stops after FUZZ_SECONDS; a
+# failing input is kept (.hypothesis/, fuzz-artifacts/) and the target fails.
+FUZZ_SECONDS ?= 300
+FUZZ_EXAMPLES ?= 20000
+
+fuzz: venv
+	$(PY) -m pip install --quiet -r requirements-fuzz.txt
+	NEWSROOM_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) timeout --signal=INT $(FUZZ_SECONDS) \
+		$(PY) -m pytest -p no:cacheprovider -q tests/test_generative.py; \
+		status=$$?; if [ $$status -ne 0 ] && [ $$status -ne 124 ] && [ $$status -ne 2 ]; then exit $$status; fi
+	mkdir -p fuzz-corpus fuzz-artifacts
+	find tests/fixtures -type f -size -20k \( -name '*.md' -o -name '*.html' -o -name '*.yaml' -o -name '*.txt' \) \
+		-exec cp {} fuzz-corpus/ \;
+	$(PY) tests/fuzz_frontmatter.py fuzz-corpus -max_total_time=$(FUZZ_SECONDS) -max_len=20000 \
+		-rss_limit_mb=2048 -artifact_prefix=fuzz-artifacts/
+
 check-deploy: venv
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(64))') \
 		DJANGO_ALLOWED_HOSTS=news.example.org $(PY) manage.py check --deploy --fail-level WARNING
@@ -80,4 +99,4 @@ bench-admin: venv
 	$(PY) bench/bench_admin.py $(BENCH_ADMIN_ARGS) $(RECORD_FLAG)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles
+	rm -rf $(VENV) .pytest_cache .hypothesis staticfiles fuzz-corpus fuzz-artifacts

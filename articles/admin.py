@@ -4,6 +4,8 @@ Every write goes through ``articles.services``; every write path checks permissi
 (``has_*_permission`` hooks, ``@admin.action(permissions=...)``, and the services'
 own ``check()``).
 """
+import datetime
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
@@ -28,6 +30,7 @@ from django.views.decorators.http import require_POST
 
 from . import services
 from .admin_views import ImportExportViews
+from .output import display_url, json_value, printable
 from .models import (
     Article, ArticleChange, ArticleImage, ArticleTopic, Decision, Provider, RelatedStory, ReviewItem,
     ScheduledPublication, Topic, TriageRule,
@@ -63,9 +66,9 @@ def logo_html(*image_lists, size=32):
     Absolute URLs first: a site-relative one (``/assets/...``) only shows where the
     public site serves it.
     """
-    candidates = [i.get("url") for images in image_lists for i in (images or ()) if isinstance(i, dict) and i.get("url")]
-    absolute = [u for u in candidates if isinstance(u, str) and u.startswith(("http://", "https://"))]
-    relative = [u for u in candidates if isinstance(u, str) and u.startswith("/") and not u.startswith("//")]
+    candidates = [display_url(i.get("url")) for images in image_lists for i in (images or ()) if isinstance(i, dict)]
+    absolute = [u for u in candidates if u.startswith(("http://", "https://"))]
+    relative = [u for u in candidates if u.startswith("/") and not u.startswith("//")]
     for url in absolute + relative:
         return format_html('<img src="{}" width="{}" height="{}" alt="" loading="lazy" class="nr-logo">', url, size, size)
     return ""
@@ -351,7 +354,44 @@ class DeskActionForm(ActionForm):
     )
 
 
-class ArticleAdminForm(forms.ModelForm):
+def _as_shown(text: str) -> str:
+    """Text as a form sends it back: shown without control characters (output.py), line
+    ends made CRLF by the browser, surrounding whitespace stripped by Django."""
+    return printable(text).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+class KeepsStoredText(forms.ModelForm):
+    """A field sent back as it was shown keeps the value stored, exactly: an editor saving
+    an item does not rewrite what they did not touch (control characters, line ends,
+    surrounding whitespace, the microseconds of a date, a key the file does not have)."""
+
+    def _sent_as_shown(self, name) -> bool:
+        if not self.is_bound or self.instance.pk is None or name not in self.fields or name not in self.initial:
+            return False
+        stored = self.initial.get(name)
+        if isinstance(stored, str) or stored is None:
+            sent = self.fields[name].widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            if stored is None:  # no value (no key in the file) is shown as an empty field
+                return sent in ("", None)
+            return isinstance(sent, str) and _as_shown(sent) == _as_shown(stored)
+        if isinstance(stored, datetime.datetime) and hasattr(self, "cleaned_data"):
+            value = self.cleaned_data.get(name)
+            return isinstance(value, datetime.datetime) and value == stored.replace(microsecond=0)
+        return False
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in list(cleaned):
+            if cleaned[name] != self.initial.get(name) and self._sent_as_shown(name):
+                cleaned[name] = self.initial[name]
+        return cleaned
+
+    @cached_property
+    def changed_data(self):
+        return [name for name in super().changed_data if not self._sent_as_shown(name)]
+
+
+class ArticleAdminForm(KeepsStoredText):
     """The item form. ``version`` (the modification time the editor saw) refuses the save
     of a stale form, with what changed since, instead of overwriting it silently."""
 
@@ -436,7 +476,7 @@ class EditorArticleForm(ArticleAdminForm):
         return cleaned
 
 
-class RelatedStoryForm(forms.ModelForm):
+class RelatedStoryForm(KeepsStoredText):
     link_back = forms.BooleanField(required=False, label="Link back",
                                    help_text="Also add this item to the linked item's related stories.")
 
@@ -452,6 +492,7 @@ class RelatedStoryForm(forms.ModelForm):
 # --------------------------------------------------------------------------------------
 class ArticleTopicInline(admin.TabularInline):
     model = ArticleTopic
+    form = KeepsStoredText
     fields = ["position", "topic", "label"]
     autocomplete_fields = ["topic"]
     extra = 0
@@ -461,6 +502,7 @@ class ArticleTopicInline(admin.TabularInline):
 
 class ArticleImageInline(admin.TabularInline):
     model = ArticleImage
+    form = KeepsStoredText
     fields = ["position", "thumbnail", "url", "width", "height", "title", "is_cached"]
     readonly_fields = ["thumbnail"]
     extra = 0
@@ -471,7 +513,10 @@ class ArticleImageInline(admin.TabularInline):
         if not obj or not obj.url:
             return ""
         size = f"{obj.width} x {obj.height}" if obj.width and obj.height else "size not recorded"
-        return format_html('<img src="{}" alt="" loading="lazy" class="nr-thumbnail"><br><small>{}</small>', obj.url, size)
+        url = display_url(obj.url)
+        if not url:
+            return size
+        return format_html('<img src="{}" alt="" loading="lazy" class="nr-thumbnail"><br><small>{}</small>', url, size)
 
 
 class RelatedStoryInline(admin.TabularInline):
@@ -620,6 +665,9 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
             ("Scores", {"fields": ["quality", "heat"]}),
             ("Provider", {"fields": ["provider", "provider_name", "provider_logo", "provider_data"]}),
         ]
+        is_event = obj is not None and (obj.collection == "events" or obj.starts_at or obj.ends_at)
+        fieldsets.insert(3, ("Event", {"fields": ["starts_at", "ends_at"], "classes": [] if is_event else ["collapse"],
+                                       "description": "When the event takes place (startDateTime, endDateTime)."}))
         if obj is not None:
             fieldsets.append(("Suggested related stories", {"fields": ["suggestions"],
                               "description": "Items close in time sharing a topic or title words. One click links them."}))
@@ -641,8 +689,9 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
             note = "" if obj.is_published else " (readers get a 404 until it is published)"
             parts.append(format_html('<a href="{}" target="_blank" rel="noopener">Public page</a>{}', url, note))
         for label, value in (("Where readers go (webUrl)", obj.web_url), ("Original", obj.original_url)):
-            if value and value.startswith(("http://", "https://")):
-                parts.append(format_html('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', value, label))
+            url = display_url(value)
+            if url.startswith(("http://", "https://")):
+                parts.append(format_html('<a href="{}" target="_blank" rel="noopener noreferrer">{}</a>', url, label))
         return mark_safe(" · ".join(parts)) if parts else "-"
 
     @admin.display(description="Body as readers see it (sanitized)")
@@ -670,7 +719,8 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
 
         if not obj.extra:
             return "(none)"
-        return format_html("<pre class='nr-extra'>{}</pre>", json.dumps(obj.extra, indent=2, ensure_ascii=False, default=str))
+        # As the API shows them: dates as ISO 8601, keys as text, NaN as null.
+        return format_html("<pre class='nr-extra'>{}</pre>", json.dumps(json_value(obj.extra), indent=2, ensure_ascii=False))
 
     @admin.display(description="secured (kept exactly, never editable)")
     def secured_value(self, obj):
@@ -1032,7 +1082,7 @@ class TriageRuleAdmin(admin.ModelAdmin):
 # --------------------------------------------------------------------------------------
 # Providers and topics
 # --------------------------------------------------------------------------------------
-class ProviderAdminForm(forms.ModelForm):
+class ProviderAdminForm(KeepsStoredText):
     logo_upload = forms.ImageField(
         required=False, label="Upload a logo",
         help_text="JPEG, PNG, GIF or WebP, at least 50 x 50, at most 5 MB. Makes the 50x50 and 400x400 renditions.",
@@ -1211,6 +1261,7 @@ class TopicAdmin(admin.ModelAdmin):
     autocomplete_fields = ["parent"]
     list_select_related = ["parent__parent__parent"]
     fields = ["name", "topic_id", "shortname", "parent", "keywords", "hashtags", "services"]
+    form = KeepsStoredText
     show_full_result_count = False
 
     def get_queryset(self, request):

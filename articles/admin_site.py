@@ -7,6 +7,8 @@ from django.core.exceptions import BadRequest
 from django.http import HttpResponseRedirect
 from django.template.response import SimpleTemplateResponse
 
+from .output import strip_response
+
 
 def odd_queries_answered(view):
     """Query strings no list can use get the admin's usual answers, not a 500.
@@ -47,7 +49,16 @@ class NewsroomAdminSite(admin.AdminSite):
     enable_nav_sidebar = False  # the queue needs the width
 
     def admin_view(self, view, cacheable=False):
-        return super().admin_view(odd_queries_answered(view), cacheable)
+        """Every desk page without control characters (stored, never shown: output.py);
+        the forms keep the stored text when it comes back as shown (admin.KeepsStoredText);
+        odd query strings get the admin's usual answers (odd_queries_answered)."""
+        inner = super().admin_view(odd_queries_answered(view), cacheable)
+
+        @functools.wraps(inner)
+        def wrapper(request, *args, **kwargs):
+            return strip_response(inner(request, *args, **kwargs))
+
+        return wrapper
 
     def index(self, request, extra_context=None):
         from .desk_selectors import desk_summary

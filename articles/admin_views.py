@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from .exporter import export_site
 from .importer import STATUSES, import_paths
+from .output import json_key
 from .services import COLLECTION_FOLDERS, _plain
 
 STAGING_TTL = 24 * 3600
@@ -174,14 +175,14 @@ def _stage_dir(request, token: str) -> Path:
 def _result_rows(result) -> list[dict]:
     return [
         {"path": f.path, "status": f.status, "kind": f.kind, "errors": f.errors,
-         "changes": {k: _plain(list(v)) for k, v in (f.changes or {}).items()}}
+         "changes": {json_key(k): _plain(list(v)) for k, v in (f.changes or {}).items()}}
         for f in result.files
     ]
 
 
 def _save(stage: Path, name: str, result) -> None:
     data = {"counts": result.counts, "summary": result.summary(), "files": _result_rows(result),
-            "skipped": result.skipped[:1000]}
+            "skipped": result.skipped[:1000], "notices": result.notices[:1000]}
     (stage / name).write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
@@ -259,7 +260,7 @@ class ImportExportViews:
             **self.admin_site.each_context(request), "opts": self.opts, "token": token, "applied": applied,
             "title": "Import: what happened" if applied else "Import: check before applying (dry run)",
             "counts": data["counts"], "summary": data["summary"], "page": page, "status": status,
-            "statuses": STATUSES, "meta": meta, "skipped": data.get("skipped", []),
+            "statuses": STATUSES, "meta": meta, "skipped": data.get("skipped", []), "notices": data.get("notices", []),
             "can_apply": not applied and data["counts"]["created"] + data["counts"]["updated"] > 0,
         }
         return TemplateResponse(request, "admin/articles/article/import_review.html", context)

@@ -21,6 +21,7 @@ from django.http import JsonResponse
 from . import selectors
 from .filters import ArticleFilter
 from .http import public
+from .output import StrictJSONEncoder, display_url, json_value
 from .views import MAX_PAGE
 
 PAGE_SIZE = 25
@@ -48,12 +49,26 @@ def json_datetime(value):
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+def json_url(value):
+    """A URL as the API shows it: percent-encoded where needed (``output.display_url``)."""
+    return None if value is None else display_url(value)
+
+
+def date_field(article, column: str, key: str):
+    """A date of the item: its column, else the value kept as written with the other keys
+    (a timestamp with no UTC form: see ``documents.storable``), as ISO 8601 text."""
+    value = getattr(article, column)
+    if value is not None:
+        return json_datetime(value)
+    return json_value((article.extra or {}).get(key))
+
+
 def image_json(image) -> dict:
     """An image in the site's shape, from an ArticleImage or a logo rendition (dict)."""
     if isinstance(image, dict):
         data = dict(image)
         out = {
-            "url": data.pop("url", None),
+            "url": json_url(data.pop("url", None)),
             "width": data.pop("width", None),
             "height": data.pop("height", None),
             "title": data.pop("title", None),
@@ -63,7 +78,7 @@ def image_json(image) -> dict:
         return out
     extra = image.extra or {}
     return {
-        "url": image.url,
+        "url": json_url(image.url),
         "width": image.width,
         "height": image.height,
         "title": image.title,
@@ -100,8 +115,8 @@ def item_json(article) -> dict:
         "title": article.title if article.title is not None else article.name,
         "excerpt": article.excerpt,
         "sourceUrl": extra.get("sourceUrl"),
-        "webUrl": article.web_url,
-        "originalUrl": article.original_url,
+        "webUrl": json_url(article.web_url),
+        "originalUrl": json_url(article.original_url),
         "featuredContent": article.featured_content,
         "highlight": extra.get("highlight"),
         "heat": article.heat,
@@ -109,15 +124,19 @@ def item_json(article) -> dict:
         "images": images or None,
         "content": (article.body or "").strip(),
         "type": article.type,
-        "ampWebUrl": article.amp_web_url,
-        "cdnAmpWebUrl": article.cdn_amp_web_url,
-        "publishedDateTime": json_datetime(article.published_at),
-        "updatedDateTime": json_datetime(article.source_updated_at),
+        "ampWebUrl": json_url(article.amp_web_url),
+        "cdnAmpWebUrl": json_url(article.cdn_amp_web_url),
+        "publishedDateTime": date_field(article, "published_at", "publishedDateTime"),
+        "updatedDateTime": date_field(article, "source_updated_at", "updatedDateTime"),
         "provider": provider_json(article),
         "locale": extra.get("locale") or settings.NEWSROOM.get("LOCALE", "en-us"),
         "categories": [article.category] if article.category else None,
         "topics": topics or None,
     }
+    if article.collection == "events" or article.starts_at or article.ends_at:
+        # Events: when, then (with the other keys) where: location, website.
+        item["startDateTime"] = date_field(article, "starts_at", "startDateTime")
+        item["endDateTime"] = date_field(article, "ends_at", "endDateTime")
     # Collection-specific keys (price, length, ratings, levels, items, ...) follow.
     for key, value in extra.items():
         if key not in item and key not in HIDDEN_EXTRA:
@@ -174,18 +193,23 @@ def page_of(request, *, collection, page=1, topic_id=None):
         errors = form_errors(filterset.form)
         return unknown_collection() or error(400, f"invalid parameter: {', '.join(sorted(errors))}", errors)
     start = (page - 1) * page_size
-    rows = list(selectors.with_page_data(filterset.ordered_qs)[start:start + page_size + 1])
+    # Events: the latest to take place first (unless ?sort= says otherwise).
+    ordered = filterset.ordered_qs if collection != "events" or request.GET.get("sort") else selectors.ordered(filterset.qs, "start")
+    rows = list(selectors.with_page_data(ordered)[start:start + page_size + 1])
     if not rows and (missing := unknown_collection()):
         return missing
     if page > 1 and not rows:
         return error(404, f"page {page} is past the last page")
     has_next = len(rows) > page_size
+    # Strict JSON: what JSON cannot hold (dates, NaN, keys that are not text) written the
+    # way the sites' own API writes it, control characters stripped (output.json_value).
     return JsonResponse(
-        {
+        json_value({
             "page": page,
             "value": [item_json(article) for article in rows[:page_size]],
             "nextPage": page + 1 if has_next else None,
-        },
+        }),
+        encoder=StrictJSONEncoder,
         json_dumps_params={"ensure_ascii": False},
     )
 

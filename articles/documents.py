@@ -7,7 +7,11 @@ what lets the exporter tell an unchanged item by comparing digests.
 """
 from __future__ import annotations
 
-from .frontmatter import ARTICLE_FIELDS, IMAGE_FIELDS, PROVIDER_FIELDS, RELATED_FIELDS, TOPIC_FIELDS
+import datetime as dt
+import json
+import math
+
+from .frontmatter import ARTICLE_FIELDS, IMAGE_FIELDS, NAN, PROVIDER_FIELDS, RELATED_FIELDS, TOPIC_FIELDS, Key, timestamp_text
 
 ARTICLE_COLUMNS = [spec[0] for spec in ARTICLE_FIELDS.values()]
 IMAGE_COLUMNS = ["url", "width", "height", "is_cached", "title", "extra"]
@@ -27,12 +31,120 @@ def collection_of(path: str, doc: dict | None = None) -> str:
     return category if isinstance(category, str) else ""
 
 
+# ---- values JSON cannot hold, as JSON --------------------------------------------------
+# Documents hold what safe YAML can say; JSON (what OrderedJSONField stores) lacks some
+# of it. Those values are stored as one-key objects, so that what is read back is what
+# was written, of the same types:
+#
+#   {"$date": "2019-12-08"}   {"$datetime": "2001-12-14T21:59:43.1-05:00"} (offset kept)
+#   {"$float": "nan"}          ("inf", "-inf")
+#   {"$map": [[key, value], ...]}   a mapping with keys other than strings, in order
+#   {"$key": true}             a key held apart from an equal key of another type
+#                              (frontmatter.Key: true beside 1)
+#
+# A mapping of the data that looks like one of these (one key, a tag) is stored as a
+# "$map" too, so nothing is ever read back as something else.
+TAGS = frozenset({"$date", "$datetime", "$float", "$map", "$key"})
+_STRICT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, check_circular=False)
+
+
+def to_json(value) -> str:
+    """``value`` (a document's value: anything safe YAML builds) as compact JSON text."""
+    if not value and type(value) in (dict, list):  # most "extra" values: {}
+        return "{}" if type(value) is dict else "[]"
+    return _STRICT_JSON.encode(tagged(value) if needs_tags(value) else value)
+
+
+def from_json(text: str):
+    """The value ``to_json()`` wrote."""
+    if '{"$' in text:
+        return json.loads(text, object_hook=_untag)
+    return json.loads(text)
+
+
+def needs_tags(value) -> bool:
+    """Whether ``value`` holds anything JSON cannot hold exactly (see TAGS)."""
+    t = type(value)
+    if t is str or t is int or t is bool or value is None:
+        return False
+    if t is float:
+        return not math.isfinite(value)
+    if t is list:
+        for item in value:
+            ti = type(item)
+            if ti is not str and ti is not int and needs_tags(item):
+                return True
+        return False
+    if t is dict:
+        if len(value) == 1 and next(iter(value)) in TAGS:
+            return True
+        for key, item in value.items():
+            if type(key) is not str:
+                return True
+            ti = type(item)
+            if ti is not str and ti is not int and ti is not bool and needs_tags(item):
+                return True
+        return False
+    return True  # dates, datetimes
+
+
+def tagged(value):
+    """``value`` with what JSON cannot hold written as tags (see TAGS)."""
+    t = type(value)
+    if t is dict:
+        if all(type(k) is str for k in value) and not (len(value) == 1 and next(iter(value)) in TAGS):
+            return {k: tagged(v) for k, v in value.items()}
+        return {"$map": [[tagged(k), tagged(v)] for k, v in value.items()]}
+    if t is list:
+        return [tagged(v) for v in value]
+    if t is float and not math.isfinite(value):
+        return {"$float": "nan" if math.isnan(value) else "inf" if value > 0 else "-inf"}
+    if t is dt.datetime:
+        return {"$datetime": timestamp_text(value)}
+    if t is dt.date:
+        return {"$date": value.isoformat()}
+    if t is Key:
+        return {"$key": tagged(value.value)}
+    return value
+
+
+_FLOATS = {"nan": NAN, "inf": math.inf, "-inf": -math.inf}
+
+
+def _untag(obj: dict):
+    if len(obj) != 1:
+        return obj
+    tag, value = next(iter(obj.items()))
+    if tag == "$datetime":
+        return dt.datetime.fromisoformat(value)
+    if tag == "$date":
+        return dt.date.fromisoformat(value)
+    if tag == "$float":
+        return _FLOATS[value]
+    if tag == "$map":
+        return {k: v for k, v in value}
+    if tag == "$key":
+        return Key(value)
+    return obj
+
+
 # ---- document -> rows ----------------------------------------------------------------
+def storable(spec: tuple, value) -> bool:
+    """Whether the column of ``spec`` (a row of the frontmatter tables) holds ``value``
+    exactly. The parser checks every known key's type; what it keeps although no column
+    can hold it (a timestamp that has no UTC form, such as 0001-01-01T00:00:00+05:00)
+    goes with the keys Newsroom has no column for, and comes back from there."""
+    if spec[1] == "datetime":
+        return type(value) is dt.datetime and value.tzinfo is dt.timezone.utc
+    return True
+
+
 def _split_known(table: dict, data: dict) -> tuple[dict, dict]:
     known, extra = {}, {}
     for key, value in data.items():
-        if key in table and table[key][0]:
-            known[table[key][0]] = value
+        spec = table.get(key)
+        if spec is not None and spec[0] and storable(spec, value):
+            known[spec[0]] = value
         else:
             extra[key] = value
     return known, extra
@@ -47,8 +159,9 @@ def article_rows(doc: dict) -> dict:
     fields = {attr: None for attr in ARTICLE_COLUMNS}
     extra = {}
     for key, value in doc.items():
-        if key in ARTICLE_FIELDS:
-            fields[ARTICLE_FIELDS[key][0]] = value
+        spec = ARTICLE_FIELDS.get(key)
+        if spec is not None and storable(spec, value):
+            fields[spec[0]] = value
         elif key not in STRUCTURED:
             extra[key] = value
     fields["extra"] = extra

@@ -233,8 +233,8 @@ def record_text(obj, doc: dict, kind: str) -> str:
 def _record_job(obj, document_of, kind):
     try:
         return obj.path, record_text(obj, document_of(obj), kind), None
-    except fm.FrontMatterError as exc:
-        return obj.path, None, str(exc)
+    except Exception as exc:  # noqa: BLE001 - one bad record does not stop the export
+        return obj.path, None, f"{obj.path}: {exc}" if not isinstance(exc, fm.FrontMatterError) else str(exc)
 
 
 def filter_articles(queryset=None, *, published_only=False, since=None, collection=None, topic=None, provider=None):

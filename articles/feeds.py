@@ -1,4 +1,8 @@
-"""RSS and Atom feeds of the latest published items: all, per topic, per provider."""
+"""RSS and Atom feeds of the latest published items: all, per topic, per provider.
+
+Text from the files is shown without control characters (``output.printable``): XML
+cannot hold them, and Django's feed writer refuses them.
+"""
 import html
 
 from django.conf import settings
@@ -8,6 +12,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
 from . import selectors
+from .output import printable
 
 FEED_SIZE = 50
 
@@ -37,16 +42,16 @@ class LatestFeed(Feed):
         return selectors.feed_items(self.queryset(obj), limit=FEED_SIZE)
 
     def item_title(self, item):
-        return html.unescape(item.display_title)
+        return printable(html.unescape(item.display_title))
 
     def item_description(self, item):
-        return html.unescape(item.excerpt or "")
+        return printable(html.unescape(item.excerpt or ""))
 
     def item_link(self, item):
         return item.get_absolute_url()
 
     def item_guid(self, item):
-        return item.path
+        return printable(item.path)
 
     item_guid_is_permalink = False
 
@@ -57,13 +62,13 @@ class LatestFeed(Feed):
         return item.source_updated_at
 
     def item_author_name(self, item):
-        return item.provider_name or (item.provider.name if item.provider else None)
+        return printable(item.provider_name or (item.provider.name if item.provider else None))
 
     def item_author_link(self, item):
         return None
 
     def item_categories(self, item):
-        return [link.label or link.topic.name for link in item.topic_links.all()]
+        return [printable(link.label or link.topic.name) for link in item.topic_links.all()]
 
 
 class LatestAtomFeed(LatestFeed):
@@ -78,13 +83,13 @@ class TopicFeed(LatestFeed):
             raise Http404("No such topic.")
 
     def title(self, obj=None):
-        return f"{settings.NEWSROOM.get('SITE_TITLE', 'Newsroom')}: {obj.name}"
+        return printable(f"{settings.NEWSROOM.get('SITE_TITLE', 'Newsroom')}: {obj.name}")
 
     def link(self, obj=None):
         return obj.get_absolute_url()
 
     def description(self, obj=None):
-        return f"The latest published items about {obj.name}."
+        return printable(f"The latest published items about {obj.name}.")
 
     def queryset(self, obj):
         return selectors.published_articles().filter(selectors.topic_filter(obj))
@@ -102,13 +107,13 @@ class ProviderFeed(LatestFeed):
             raise Http404("No such provider.")
 
     def title(self, obj=None):
-        return f"{settings.NEWSROOM.get('SITE_TITLE', 'Newsroom')}: {obj}"
+        return printable(f"{settings.NEWSROOM.get('SITE_TITLE', 'Newsroom')}: {obj}")
 
     def link(self, obj=None):
         return obj.get_absolute_url()
 
     def description(self, obj=None):
-        return f"The latest published items from {obj}."
+        return printable(f"The latest published items from {obj}.")
 
     def queryset(self, obj):
         return selectors.published_articles().filter(provider=obj)

@@ -12,7 +12,7 @@ Query parameters (all optional):
 ``min_quality``    quality at least N
 ``min_heat``       heat at least N
 ``q``              words that must all appear in the title, excerpt or provider name
-``sort``           newest (default), oldest, hottest, best
+``sort``           newest (default), oldest, hottest, best; start, upcoming (events)
 =================  ===================================================================
 """
 from __future__ import annotations

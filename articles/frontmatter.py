@@ -49,6 +49,9 @@ ARTICLE_FIELDS: dict[str, tuple] = {
     "excerpt": ("excerpt", "text"),
     "publishedDateTime": ("published_at", "datetime"),
     "updatedDateTime": ("source_updated_at", "datetime"),
+    # Events (_events/): when they take place.
+    "startDateTime": ("starts_at", "datetime"),
+    "endDateTime": ("ends_at", "datetime"),
     "originalUrl": ("original_url", "url"),
     "webUrl": ("web_url", "url"),
     "ampWebUrl": ("amp_web_url", "url"),
@@ -93,7 +96,7 @@ TOPIC_FIELDS: dict[str, tuple] = {
 # Key order of a news item (FORMAT.md): where a key missing from a file goes when added.
 NEWS_ORDER = [
     "category", "title", "name", "excerpt", "publishedDateTime", "updatedDateTime",
-    "originalUrl", "webUrl", "ampWebUrl", "cdnAmpWebUrl", "type", "quality", "heat",
+    "startDateTime", "endDateTime", "originalUrl", "webUrl", "ampWebUrl", "cdnAmpWebUrl", "type", "quality", "heat",
     "published", "featuredContent", "provider", "topics", "images", "related", "secured",
 ]
 NESTED_ORDER = {
@@ -170,7 +173,6 @@ SAFE_TAGS = {
     for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 }
 DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$", re.I)
-URL_RE = re.compile(r"^https?://[^\s/?#]+[^\s]*$", re.I)
 
 
 class FrontMatterError(ValueError):
@@ -277,49 +279,126 @@ def split(path: str, text: str, kind: str) -> Source:
     return Source(path, text, kind, bom, newline, [content[:first_nl].rstrip("\r")], raw, suffix, rest, 2)
 
 
-def _walk_checks(src: Source, root) -> None:
-    """Refuse unsafe tags, merge keys, duplicate keys, deep nesting and alias bombs.
+class Key:
+    """A mapping key that Python would take for another key of the mapping: ``true``
+    where ``1`` is a key too (True == 1), ``1.0`` beside ``1``. YAML tells them apart (they
+    are of different types) but a dict cannot, and the safe loader silently keeps one
+    value of the two; Newsroom keeps both, the later key held in a Key."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __eq__(self, other):
+        return type(other) is Key and type(other.value) is type(self.value) and (
+            other.value is self.value or other.value == self.value
+        )
+
+    def __hash__(self):
+        return hash((type(self.value).__name__, self.value))
+
+    def __repr__(self):
+        return f"Key({self.value!r})"
+
+
+_DUPLICATE = object()
+
+
+def mapping_key(key, seen: dict):
+    """The key that holds ``key`` in a mapping whose keys so far are ``seen`` (``{key:
+    key}``, updated): ``key`` itself, a ``Key`` when an earlier key of another type is
+    equal to it, or ``_DUPLICATE`` when it repeats a key (the same value, the same type)."""
+    earlier = seen.get(key, _DUPLICATE)
+    if earlier is _DUPLICATE:
+        seen[key] = key
+        return key
+    if type(earlier) is type(key):
+        return _DUPLICATE
+    wrapped = Key(key)
+    if wrapped in seen:
+        return _DUPLICATE
+    seen[wrapped] = wrapped
+    return wrapped
+
+
+def _walk_checks(src: Source, root, loader=None) -> None:
+    """Refuse unsafe tags, merge keys, duplicate keys, deep nesting, alias bombs and
+    scalars the safe loader cannot build (``2024-02-30``, an integer of 5,000 digits).
 
     Iterative, counting every node as often as aliases make the constructor visit it.
+    Keys are compared as the loader builds them: ``1`` and ``true`` (or ``1.0``) are
+    one key to the safe loader, which would silently keep only the last value.
     """
     seen_collections: set[int] = set()
     has_aliases = False
     count = 0
-    stack = [(root, 0, ())]
+    stack = [(root, 0, (), "")]
     while stack:
-        node, depth, ancestors = stack.pop()
+        node, depth, ancestors, where = stack.pop()
         count += 1
         if count > MAX_NODES:
-            raise FrontMatterError(src.path, src.line_of(node), f"more than {MAX_NODES} values (alias expansion?)")
+            raise FrontMatterError(src.path, src.line_of(node), f"more than {MAX_NODES} values (alias expansion?)", field=_top(where))
         if depth > MAX_DEPTH:
-            raise FrontMatterError(src.path, src.line_of(node), f"nested deeper than {MAX_DEPTH} levels")
+            raise FrontMatterError(src.path, src.line_of(node), f"nested deeper than {MAX_DEPTH} levels", field=_top(where))
         if node.tag not in SAFE_TAGS:
-            raise FrontMatterError(src.path, src.line_of(node), f"YAML tag {node.tag!r} is not allowed")
+            raise FrontMatterError(src.path, src.line_of(node), f"YAML tag {node.tag!r} is not allowed", field=where or None)
         if isinstance(node, yaml.ScalarNode):
+            if loader is not None:
+                _checked_scalar(src, loader, node, where)
             continue
         key = id(node)
         if key in seen_collections:
             has_aliases = True
         seen_collections.add(key)
         if has_aliases and key in ancestors:
-            raise FrontMatterError(src.path, src.line_of(node), "recursive alias")
+            raise FrontMatterError(src.path, src.line_of(node), "recursive alias", field=where or None)
         inner = ancestors + (key,)
         if isinstance(node, yaml.MappingNode):
-            keys = set()
+            keys: dict = {}  # key as built -> its node
+            built: dict = {}  # for mapping_key()
             for k, v in node.value:
                 if not isinstance(k, yaml.ScalarNode):
-                    raise FrontMatterError(src.path, src.line_of(k), "mapping keys must be plain strings")
+                    raise FrontMatterError(src.path, src.line_of(k), "mapping keys must be scalars, not lists or mappings", field=where or None)
                 if k.tag == "tag:yaml.org,2002:merge" or k.value == "<<":
-                    raise FrontMatterError(src.path, src.line_of(k), "merge keys ('<<') are not allowed")
-                if k.value in keys:
-                    raise FrontMatterError(src.path, src.line_of(k), "duplicate key", field=k.value)
-                keys.add(k.value)
+                    raise FrontMatterError(src.path, src.line_of(k), "merge keys ('<<') are not allowed", field=where or None)
                 if k.tag not in SAFE_TAGS:
-                    raise FrontMatterError(src.path, src.line_of(k), f"YAML tag {k.tag!r} is not allowed")
-                stack.append((v, depth + 1, inner))
+                    raise FrontMatterError(src.path, src.line_of(k), f"YAML tag {k.tag!r} is not allowed", field=where or None)
+                name = f"{where}.{k.value}" if where else k.value
+                value = _checked_scalar(src, loader, k, name) if loader is not None else k.value
+                held = mapping_key(value, built)  # (the loader's NaN is one object: found by identity)
+                if held is _DUPLICATE:
+                    first = keys[Key(value)] if Key(value) in keys else keys[value]
+                    message = "duplicate key" if first.value == k.value else (
+                        f"duplicate key: the same key as {first.value!r} on line {src.line_of(first)} once read"
+                    )
+                    raise FrontMatterError(src.path, src.line_of(k), message, field=name)
+                keys[held] = k
+                stack.append((v, depth + 1, inner, name))
         else:
-            for item in node.value:
-                stack.append((item, depth + 1, inner))
+            for i, item in enumerate(node.value):
+                stack.append((item, depth + 1, inner, f"{where}[{i}]"))
+
+
+def _top(where: str) -> str | None:
+    """The top-level key of a field path (``related`` of ``related[0].images``)."""
+    return re.split(r"[.\[]", where, maxsplit=1)[0] or None
+
+
+def _checked_scalar(src: Source, loader, node, where: str):
+    """The value of a scalar node as the safe loader builds it, or a refusal naming it."""
+    if node.tag == _STR:
+        return node.value
+    build = _SCALARS.get(node.tag)
+    if build is None:
+        raise FrontMatterError(src.path, src.line_of(node), f"YAML tag {node.tag!r} cannot mark a scalar", field=where or None)
+    try:
+        return build(loader, node)
+    except (ValueError, OverflowError, ArithmeticError) as exc:
+        kind = node.tag.rsplit(":", 1)[-1]
+        raise FrontMatterError(
+            src.path, src.line_of(node), f"not a valid YAML {kind}: {_show(node.value)} ({exc})", field=where or None,
+        ) from None
 
 
 class _Refused(Exception):
@@ -374,19 +453,21 @@ class CheckingLoader(SafeLoader):
         return depth + 1
 
     def construct_mapping(self, node, deep=False):
-        if isinstance(node, yaml.MappingNode):
-            child_depth = self._enter(node)
-            keys = set()
-            for k, v in node.value:
-                if (
-                    not isinstance(k, yaml.ScalarNode) or k.value in keys or k.value == "<<"
-                    or k.tag not in SAFE_TAGS
-                ):
-                    raise _Refused
-                keys.add(k.value)
-                if not isinstance(v, yaml.ScalarNode):
-                    self.fm_depth[id(v)] = child_depth
-        return super().construct_mapping(node, deep=deep)
+        """SafeConstructor's, keys held as ``mapping_key()`` holds them (1 and true both)."""
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep=deep)
+        child_depth = self._enter(node)
+        mapping, seen = {}, {}
+        for k, v in node.value:
+            if not isinstance(k, yaml.ScalarNode) or k.value == "<<" or k.tag not in SAFE_TAGS:
+                raise _Refused
+            if not isinstance(v, yaml.ScalarNode):
+                self.fm_depth[id(v)] = child_depth
+            key = mapping_key(self.construct_object(k, deep=deep), seen)
+            if key is _DUPLICATE:
+                raise _Refused
+            mapping[key] = self.construct_object(v, deep=deep)
+        return mapping
 
     def construct_sequence(self, node, deep=False):
         if isinstance(node, yaml.SequenceNode):
@@ -406,6 +487,11 @@ _IMPLICIT = {
     for first, resolvers in SafeLoader.yaml_implicit_resolvers.items() if first is not None
 }
 _PLAIN_TAGS: dict[str, str] = {}
+# Builds scalars outside a load (keys of a stored source, when rendering).
+_CONSTRUCTOR = yaml.constructor.SafeConstructor()
+# The NaN the safe loader gives for every ``.nan``: one object, so that NaN keys are
+# found in mappings (NaN is not equal to itself).
+NAN = yaml.constructor.SafeConstructor.nan_value
 _SCALARS = {
     "tag:yaml.org,2002:" + name: getattr(yaml.constructor.SafeConstructor, "construct_yaml_" + name)
     for name in ("null", "bool", "int", "float", "timestamp")
@@ -433,16 +519,16 @@ def _build(loader: CheckingLoader, node, depth: int):
         ]
     if cls is yaml.MappingNode and node.tag == _MAP:
         data = {}
-        raw_keys = set()
         for k, v in node.value:
-            if k.__class__ is not scalar_node or k.value in raw_keys or k.value == "<<" or k.tag not in SAFE_TAGS:
+            if k.__class__ is not scalar_node or k.value == "<<" or k.tag not in SAFE_TAGS:
                 raise _Refused
-            raw_keys.add(k.value)
             key = k.value if k.tag == _STR else _scalar(loader, k)
             if v.__class__ is scalar_node:
                 data[key] = v.value if v.tag == _STR else _scalar(loader, v)
             else:
                 data[key] = _build(loader, v, inner)
+        if len(data) != len(node.value):  # keys equal once built: the slow path tells them apart
+            raise _Refused
         return data
     raise _Refused
 
@@ -451,7 +537,10 @@ def _scalar(loader: CheckingLoader, node):
     build = _SCALARS.get(node.tag)
     if build is None:
         raise _Refused
-    return build(loader, node)
+    try:
+        return build(loader, node)
+    except (ValueError, ArithmeticError):  # 2024-02-30, an int of 5,000 digits: named by the walk
+        raise _Refused from None
 
 
 # Where an alias (*name) or an explicit tag (!tag) could start. Text without any of these
@@ -459,9 +548,18 @@ def _scalar(loader: CheckingLoader, node):
 _ALIAS_OR_TAG = re.compile(r"(?:^|[\s\[\]{},:?-])[*!]")
 
 
+# Longer YAML texts are first checked for nesting without building anything: libyaml's
+# composer (in C, through PyYAML's Cython wrapper) recurses once a level and overflows
+# the C stack (a crash of the whole process, not an exception) some ten thousand levels
+# down. A level takes at least one character, so shorter texts cannot get there.
+SAFE_NESTING_CHARS = 4000
+
+
 def load(src: Source) -> None:
     """Parse the YAML of ``src`` safely into ``src.node`` and ``src.raw``."""
     text = src.yaml_text
+    if len(text) > SAFE_NESTING_CHARS:
+        _check_nesting(src, text)
     fast = ("*" not in text and "!" not in text) or not _ALIAS_OR_TAG.search(text)
     if fast:
         try:
@@ -470,6 +568,33 @@ def load(src: Source) -> None:
         except (_Refused, yaml.constructor.ConstructorError):
             pass  # the slow path finds the line and says why
     _load(src, text, walk=True)
+
+
+def _check_nesting(src: Source, text: str) -> None:
+    """Refuse YAML nested deeper than MAX_DEPTH, from its parser's events (no recursion)."""
+    depth = 0
+    top_key, expect_key = None, False  # the key of the document's mapping being read
+    start = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+    end = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
+    try:
+        for event in yaml.parse(text, Loader=SafeLoader):
+            if isinstance(event, start):
+                if depth == 1:
+                    expect_key = True  # the value of top_key: the next scalar at level 1 is a key
+                depth += 1
+                if depth == 1:
+                    expect_key = isinstance(event, yaml.MappingStartEvent)
+                if depth > MAX_DEPTH + 1:  # the document's mapping is level 0
+                    line = src.first_line + event.start_mark.line
+                    raise FrontMatterError(src.path, line, f"nested deeper than {MAX_DEPTH} levels", field=top_key)
+            elif isinstance(event, end):
+                depth -= 1
+            elif depth == 1 and isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent)):
+                if expect_key and isinstance(event, yaml.ScalarEvent):
+                    top_key = event.value
+                expect_key = not expect_key
+    except yaml.YAMLError:
+        pass  # invalid YAML: the loader says where, without getting that deep
 
 
 def _load(src: Source, text: str, *, walk: bool) -> None:
@@ -482,7 +607,7 @@ def _load(src: Source, text: str, *, walk: bool) -> None:
         if not isinstance(node, yaml.MappingNode):
             raise FrontMatterError(src.path, src.line_of(node), "front matter is not a mapping")
         if walk:
-            _walk_checks(src, node)
+            _walk_checks(src, node, loader)
             data = loader.construct_document(node)
         else:
             data = _build(loader, node, 0)
@@ -493,13 +618,28 @@ def _load(src: Source, text: str, *, walk: bool) -> None:
         line = src.first_line + mark.line if mark else src.first_line
         problem = exc.problem or exc.context or "invalid YAML"
         raise FrontMatterError(src.path, line, f"invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        # A character YAML does not allow in a file (a control character, U+FFFE...):
+        # its line, found from the character itself (libyaml counts positions in bytes).
+        index = text.find(chr(exc.character)) if isinstance(exc.character, int) else -1
+        line = src.first_line + (text.count("\n", 0, index) if index >= 0 else 0)
+        raise FrontMatterError(
+            src.path, line, f"invalid YAML: character U+{exc.character:04X} is not allowed in YAML text "
+            "(write it as an escape in a double-quoted string)" if isinstance(exc.character, int) else f"invalid YAML: {exc.reason}",
+        ) from None
     except yaml.YAMLError as exc:
-        raise FrontMatterError(src.path, src.first_line, f"invalid YAML: {exc}") from None
+        raise FrontMatterError(src.path, src.first_line, f"invalid YAML: {' '.join(str(exc).split())}") from None
     except _Refused:
         if not walk:
             raise
         # The walk accepted what the loader refused: cannot happen; refuse all the same.
         raise FrontMatterError(src.path, src.first_line, "invalid YAML: refused structure") from None
+    except FrontMatterError:
+        raise
+    except (ValueError, ArithmeticError, RecursionError) as exc:
+        # What the walk let through and the constructor still refused: cannot happen;
+        # a refusal of this file all the same, never an error of the run.
+        raise FrontMatterError(src.path, src.first_line, f"invalid YAML: {exc}") from None
     finally:
         loader.dispose()
     src.node, src.raw = node, data
@@ -514,6 +654,7 @@ class _Checker:
 
     def __init__(self, src: Source):
         self.src = src
+        self.warnings: list[str] = []  # what was kept but looks odd (shown at -v 2)
 
     def fail(self, node, fld, message):
         if isinstance(node, tuple):  # (mapping node, key): looked up only when needed
@@ -529,6 +670,8 @@ class _Checker:
                 self.fail(node, fld, f"expected a string, got {_show(value)}")
             if limit and len(value) > limit:
                 self.fail(node, fld, f"longer than {limit} characters")
+            if "\x00" in value:
+                self.fail(node, fld, NUL_MESSAGE)
             return value
         if kind == "int":
             if isinstance(value, bool) or not isinstance(value, int):
@@ -545,8 +688,11 @@ class _Checker:
         if kind == "url":
             if not isinstance(value, str):
                 self.fail(node, fld, f"expected a URL, got {_show(value)}")
-            if not valid_url(value):
-                self.fail(node, fld, f"not an http(s) or site-relative URL: {_show(value)}")
+            problem = url_problem(value)
+            if problem:
+                self.fail(node, fld, problem)
+            if value != value.strip() or _SPACE.search(value) or not value.isascii():
+                self.warnings.append(f"{self.src.path}: {fld}: URL kept as written: {_show(value)}")
             return value
         if kind == "domain":
             if not isinstance(value, str) or not DOMAIN_RE.match(value):
@@ -568,7 +714,13 @@ class _Checker:
             self.fail(node, fld, f"expected an ISO 8601 date and time, got {_show(value)}")
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError:
+            # Outside the years 1 to 9999 once in UTC (0001-01-01T00:00:00+05:00): no
+            # date column can hold it, so the value is kept as written, with the keys
+            # Newsroom has no column for (see documents.article_rows).
+            return value
 
     def fields(self, table, raw: dict, node, prefix: str) -> dict:
         """Normalize the known keys of ``raw`` per ``table``; other keys stay as they are."""
@@ -644,18 +796,56 @@ def _show(value) -> str:
 
 
 _SPACE = re.compile(r"\s")
+MAX_URL_BYTES = 2000
+NUL_MESSAGE = "contains a NUL character (\\0), which databases cannot store in a text column"
+# What browsers strip from both ends of a URL (C0 controls and space), and remove from
+# anywhere in it (tab, line feed, carriage return), before reading its scheme.
+_URL_TRIM = "".join(chr(c) for c in range(0x21))
+_URL_REMOVED = str.maketrans("", "", "\t\n\r")
+_URL_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
+URL_SCHEMES = ("http", "https")
+
+
+def trim_url(value: str) -> str:
+    """``value`` as a browser reads it: no C0 control or space at either end, no tab or
+    line break anywhere."""
+    return value.strip(_URL_TRIM).translate(_URL_REMOVED)
+
+
+def url_scheme(value: str) -> str | None:
+    """The scheme a browser reads in ``value`` (lower case), None for a relative URL."""
+    match = _URL_SCHEME.match(trim_url(value))
+    return match.group(1).lower() if match else None
+
+
+def url_problem(value: str) -> str | None:
+    """Why ``value`` cannot be kept as a URL, or None.
+
+    Only dangerous URLs are refused: those with a scheme other than http(s)
+    (``javascript:``, ``data:``, ``file:``, ``vbscript:``, ...), read the way a browser
+    reads them (``" \\tjava\\nscript:"`` is ``javascript:``). Anything else (spaces,
+    surrounding whitespace, IDN hosts, odd characters, relative paths) is a real-world
+    URL and is kept exactly as written; pages, feeds and the API render it
+    percent-encoded (``output.display_url``).
+    """
+    if len(value) * 4 > MAX_URL_BYTES and len(value.encode("utf-8", "surrogatepass")) > MAX_URL_BYTES:
+        return f"URL longer than {MAX_URL_BYTES} bytes"
+    if "\x00" in value:
+        return NUL_MESSAGE
+    if value.startswith(("https://", "http://", "/")):  # most URLs: no scheme to read
+        return None
+    scheme = url_scheme(value)
+    if scheme is not None and scheme not in URL_SCHEMES:
+        return f"not an http(s) or site-relative URL: {_show(value)}"
+    return None
 
 
 def valid_url(value: str) -> bool:
-    if len(value.encode("utf-8")) > 2000:
-        return False
-    if value.startswith("/") and not value.startswith("//"):
-        return not _SPACE.search(value)  # \s is str.isspace() for str patterns
-    return bool(URL_RE.match(value))
+    return url_problem(value) is None
 
 
-def normalize_article(src: Source) -> dict:
-    c = _Checker(src)
+def normalize_article(src: Source, c: "_Checker | None" = None) -> dict:
+    c = c or _Checker(src)
     nodes = _key_nodes(src.node)
     doc = c.fields(ARTICLE_FIELDS, src.raw, src.node, "")
 
@@ -672,8 +862,8 @@ def normalize_article(src: Source) -> dict:
     return doc
 
 
-def normalize_provider(src: Source) -> dict:
-    c = _Checker(src)
+def normalize_provider(src: Source, c: "_Checker | None" = None) -> dict:
+    c = c or _Checker(src)
     doc = c.fields(PROVIDER_FIELDS, src.raw, src.node, "")
     nodes = _key_nodes(src.node)
     if "domain" not in doc:
@@ -683,8 +873,8 @@ def normalize_provider(src: Source) -> dict:
     return doc
 
 
-def normalize_topic(src: Source) -> dict:
-    c = _Checker(src)
+def normalize_topic(src: Source, c: "_Checker | None" = None) -> dict:
+    c = c or _Checker(src)
     doc = c.fields(TOPIC_FIELDS, src.raw, src.node, "")
     nodes = _key_nodes(src.node)
     if "name" not in doc:
@@ -693,9 +883,9 @@ def normalize_topic(src: Source) -> dict:
         doc = {"_id": topic_slug(doc["name"]), **doc}
     elif not re.fullmatch(r"[-a-zA-Z0-9_]+", doc["_id"]):
         raise FrontMatterError(src.path, src.line_of(nodes["_id"][1]), f"not a slug: {_show(doc['_id'])}", field="_id")
-    for key in ("keywords", "hashtags"):
+    for key in ("keywords", "hashtags"):  # lists of anything: kept as they are (JSON)
         if key in doc:
-            doc[key] = c.strings(doc[key], nodes[key][1], key)
+            c.sequence(doc[key], nodes[key][1], key)
     if "services" in doc:
         c.mapping(doc["services"], nodes["services"][1], "services")
     return doc
@@ -718,6 +908,7 @@ class Parsed:
     source: Source
     doc: dict
     sha: str
+    warnings: list = field(default_factory=list)  # values kept that look odd (-v 2)
 
     @property
     def body(self) -> str:
@@ -740,7 +931,8 @@ def parse_text(path: str, text: str, kind: str, sha: str) -> Parsed:
     if src.kind == "frontmatter" and not front:
         raise FrontMatterError(path, 1, "no front matter (the file must start with a '---' line)")
     load(src)
-    return Parsed(kind, src, NORMALIZERS[kind](src), sha)
+    checker = _Checker(src)
+    return Parsed(kind, src, NORMALIZERS[kind](src, checker), sha, checker.warnings)
 
 
 def parse_source(src_text: str, path: str, kind: str) -> Source:
@@ -755,7 +947,7 @@ def parse_source(src_text: str, path: str, kind: str) -> Source:
 # --------------------------------------------------------------------------------------
 def _json_default(value):
     if isinstance(value, dt.datetime):
-        return iso(value)
+        return timestamp_text(value, utc=True)
     if isinstance(value, dt.date):
         return value.isoformat()
     raise TypeError(type(value))
@@ -769,29 +961,88 @@ _DIGEST_JSON = json.JSONEncoder(
 
 
 def digest(doc: dict, body: str = "") -> str:
-    """A fingerprint of a document's data (not of its formatting)."""
-    blob = _DIGEST_JSON.encode([doc, body])
-    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    """A fingerprint of a document's data (not of its formatting).
+
+    The JSON of the data, keys sorted. Mappings whose keys JSON cannot sort or hold
+    (keys of mixed types, dates) are written as sorted lists of typed pairs instead.
+    """
+    try:
+        blob = _DIGEST_JSON.encode([doc, body])
+    except TypeError:
+        blob = _DIGEST_JSON.encode([_canonical(doc), body])
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _canonical(value):
+    """``value`` with every mapping that has keys other than strings made a list of
+    ``[type, key, value]`` triples in a fixed order (for the digest only)."""
+    if isinstance(value, dict):
+        if all(type(k) is str for k in value):
+            return {k: _canonical(v) for k, v in value.items()}
+        pairs = [_canonical_key(k) + [_canonical(v)] for k, v in value.items()]
+        return {"<typed keys>": sorted(pairs, key=lambda p: (p[0], p[1]))}
+    if isinstance(value, list):
+        return [_canonical(v) for v in value]
+    return value
+
+
+def _canonical_key(key) -> list:
+    if isinstance(key, Key):
+        kind, text = _canonical_key(key.value)
+        return ["Key:" + kind, text]
+    return [type(key).__name__, _DIGEST_JSON.encode(key)]
+
+
+def timestamp_text(value: dt.datetime, *, utc: bool = False) -> str:
+    """A datetime as YAML and ISO 8601 text that reads back as the same value.
+
+    Aware values in UTC end in ``Z`` (the format's style); other offsets are kept
+    (``-05:00``), and naive values stay naive. ``utc``: aware values are written in UTC
+    (the digest's form since the first release), when the year allows it.
+    """
+    offset = value.utcoffset()
+    if offset is not None and (offset.seconds % 60 or offset.microseconds):
+        return value.isoformat()  # not a YAML offset (hours and minutes): Python's text
+    if offset and utc:
+        try:
+            value = value.astimezone(UTC)
+            offset = dt.timedelta(0)
+        except OverflowError:  # 0001-01-01T00:00:00+05:00 has no UTC form: its own offset
+            pass
+    text = value.strftime("%Y-%m-%dT%H:%M:%S") if value.year >= 1000 else value.isoformat(timespec="seconds")[:19]
+    if value.microsecond:
+        text += f".{value.microsecond:06d}".rstrip("0")
+    if offset is None:
+        return text
+    if not offset:
+        return text + "Z"
+    sign = "-" if offset < dt.timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"{text}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
 
 
 def iso(value: dt.datetime) -> str:
-    value = value.astimezone(UTC)
-    text = value.strftime("%Y-%m-%dT%H:%M:%S")
-    if value.microsecond:
-        text += f".{value.microsecond:06d}".rstrip("0")
-    return text + "Z"
+    """An aware datetime in UTC, ``2024-01-02T03:04:05Z`` (the format's dates)."""
+    return timestamp_text(value, utc=True)
 
 
 def same(a, b) -> bool:
-    """Equal as data, and of the same types (1 is not True, 1 is not 1.0)."""
+    """Equal as data, and of the same types (1 is not True, 1 is not 1.0, a date is
+    not its text; keys too)."""
     if type(a) is not type(b):
         return False
     if isinstance(a, dict):
-        return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        if a.keys() != b.keys():
+            return False
+        if not all(type(k) is str for k in a) and {(type(k), k) for k in a} != {(type(k), k) for k in b}:
+            return False
+        return all(same(a[k], b[k]) for k in a)
     if isinstance(a, list):
         return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
     if isinstance(a, float) and math.isnan(a) and math.isnan(b):
         return True
+    if isinstance(a, dt.datetime):
+        return a == b and a.utcoffset() == b.utcoffset()
     return a == b
 
 
@@ -895,11 +1146,11 @@ def plain(text: str) -> str | None:
         return None
     if "\n" in text or "\r" in text or ": " in text or " #" in text or text.endswith(":") or "\t" in text:
         return None
-    if any(ord(c) < 0x20 or 0x7F <= ord(c) <= 0x9F for c in text):
+    if not text.isprintable():  # controls, U+2028, a BOM (read as a stream's start at a line's start)
         return None
     try:
         back = yaml.load("k: " + text, Loader=SafeLoader)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError, ArithmeticError):  # (2024-02-30 is no date, nor plain text)
         return None
     return text if isinstance(back, dict) and back.get("k") == text and isinstance(back["k"], str) else None
 
@@ -925,7 +1176,7 @@ def scalar(value, style) -> str:
             mantissa += ".0"
         return mantissa + ("e" + exponent if exponent else "")
     if isinstance(value, dt.datetime):
-        return iso(value)
+        return timestamp_text(value)
     if isinstance(value, dt.date):
         return value.isoformat()
     text = str(value)
@@ -940,8 +1191,31 @@ def scalar(value, style) -> str:
     return double_quoted(text)
 
 
-def key_text(key: str) -> str:
-    return plain(key) or double_quoted(key)
+def key_text(key) -> str:
+    """A mapping key as YAML text that reads back as the same key (of the same type)."""
+    if isinstance(key, str):
+        return plain(key) or double_quoted(key)
+    if isinstance(key, Key):
+        return key_text(key.value)
+    return scalar(key, None)
+
+
+# YAML reads a key written in line ("key: value") only up to 1024 characters; longer
+# keys are written as explicit keys ("? key" then ": value").
+MAX_INLINE_KEY = 1000
+
+
+def key_value(knode):
+    """The key a key node holds once read (``1`` for ``1:``, a date for ``2019-12-08:``)."""
+    if knode.tag == _STR:
+        return knode.value
+    return _SCALARS[knode.tag](_CONSTRUCTOR, knode)
+
+
+def mapping_keys(node) -> list:
+    """The keys of a mapping node as the loader holds them (see ``mapping_key()``)."""
+    seen: dict = {}
+    return [mapping_key(key_value(k), seen) for k, _v in node.value]
 
 
 class Writer:
@@ -955,14 +1229,20 @@ class Writer:
     def fresh_entry(self, key, value, indent, path) -> list[str]:
         pad = " " * indent
         k = key_text(key)
+        head = [f"{pad}{k}:"]
+        seq_indent = indent + self.style.seq
+        if len(k) > MAX_INLINE_KEY:
+            head = [f"{pad}? {k}", f"{pad}:"]
+            seq_indent = indent + 2
         if isinstance(value, dict) and value:
-            out = [f"{pad}{k}:"]
+            out = head
             for ck, cv in value.items():
                 out += self.fresh_entry(ck, cv, indent + 2, path + (ck,))
             return out
         if isinstance(value, list) and value:
-            return [f"{pad}{k}:"] + self.fresh_seq(value, indent + self.style.seq, path)
-        return [f"{pad}{k}: {self.fresh_flow_or_scalar(value, path)}"]
+            return head + self.fresh_seq(value, seq_indent, path)
+        head[-1] += " " + self.fresh_flow_or_scalar(value, path)
+        return head
 
     def fresh_flow_or_scalar(self, value, path):
         if isinstance(value, dict):
@@ -1002,14 +1282,35 @@ class Writer:
             cut -= 1
         return chunk[:cut], chunk[cut:]
 
+    def regular(self, node) -> bool:
+        """Whether block mapping ``node`` is one the writer patches line by line: every key
+        on a line of its own (after its indentation, or a sequence's dash), in line, none
+        explicit ("? key") or empty. Others are written anew."""
+        if node.flow_style:
+            return False
+        for k, _v in node.value:
+            if k.start_mark.line >= len(self.lines):
+                return False
+            if k.end_mark.line != k.start_mark.line or k.start_mark.index == k.end_mark.index:
+                return False
+            prefix = self.lines[k.start_mark.line][: k.start_mark.column]
+            if prefix.replace(" ", "").replace("-", "") or "-" in prefix and not prefix.rstrip().endswith("-"):
+                return False
+        return True
+
     def mapping(self, node, old: dict, new: dict, end: int, path, order=None) -> list[str]:
         """The lines of block mapping ``node`` (ending before line ``end``) holding ``new``."""
+        if not self.regular(node):
+            keys = [k for k in old if k in new] + [k for k in new if k not in old]
+            indent = node.start_mark.column if not path or isinstance(path[-1], int) else None
+            indent = indent if indent is not None else (node.value[0][0].start_mark.column if node.value else 0)
+            return [line for key in keys for line in self.fresh_entry(key, new[key], indent, path + (key,))]
         entries = list(node.value)
         starts = [k.start_mark.line for k, _ in entries] + [end]
         by_key = {}
-        for i, (k, v) in enumerate(entries):
+        for i, ((k, v), key) in enumerate(zip(entries, mapping_keys(node))):
             content, trailer = self.span(starts[i], starts[i + 1])
-            by_key[k.value] = (k, v, content, trailer)
+            by_key[key] = (k, v, content, trailer)
         indent = entries[0][0].start_mark.column if entries else 0
         kept = [k for k in by_key if k in new]
         result_keys = list(kept)
@@ -1074,10 +1375,15 @@ class Writer:
     def entry(self, knode, vnode, content, old, new, indent, path) -> list[str]:
         """The lines of one ``key: value`` whose value changed."""
         key_line = content[0] if content else None
+        key = path[-1]
+        line = self.lines[knode.start_mark.line]
+        if knode.end_mark.line != knode.start_mark.line or line[: knode.start_mark.column].rstrip().endswith("?"):
+            # An explicit or multi-line key ("? key" then ": value"): written anew.
+            return self.fresh_entry(key, new, indent, path)
         block_value = vnode.start_mark.line > knode.start_mark.line
         if (
             block_value and isinstance(old, dict) and isinstance(new, dict) and new
-            and isinstance(vnode, yaml.MappingNode) and not vnode.flow_style
+            and isinstance(vnode, yaml.MappingNode) and self.regular(vnode)
         ):
             end = knode.start_mark.line + len(content)
             return [key_line] + self.mapping(vnode, old, new, end, path, NESTED_ORDER.get(path[-1]) if len(path) == 1 else None)
@@ -1088,11 +1394,11 @@ class Writer:
             end = knode.start_mark.line + len(content)
             return [key_line] + self.sequence(vnode, old, new, end, path)
         if isinstance(new, (dict, list)) and new:
-            return self.fresh_entry(knode.value, new, indent, path)
+            return self.fresh_entry(key, new, indent, path)
         was_text = isinstance(vnode, yaml.ScalarNode) and (vnode.tag == "tag:yaml.org,2002:str" or vnode.style)
         style = (vnode.style or None) if was_text else self.style.scalar_style(path)
         value = self.fresh_flow_or_scalar(new, path) if isinstance(new, (dict, list)) else scalar(new, style)
-        return [" " * indent + self.lines[knode.start_mark.line][knode.start_mark.column:knode.end_mark.column] + ": " + value]
+        return [" " * indent + line[knode.start_mark.column:knode.end_mark.column] + ": " + value]
 
     def sequence(self, node, old: list, new: list, end: int, path) -> list[str]:
         items = node.value
@@ -1112,7 +1418,7 @@ class Writer:
                     continue
                 if (
                     i < len(old) and isinstance(item, dict) and isinstance(old[i], dict) and item
-                    and isinstance(items[i], yaml.MappingNode) and not items[i].flow_style
+                    and isinstance(items[i], yaml.MappingNode) and self.regular(items[i])
                     and all(k.start_mark.line > items[i].start_mark.line or j == 0 for j, (k, _) in enumerate(items[i].value))
                 ):
                     order = NESTED_ORDER.get(path[-1]) if path and isinstance(path[-1], str) else None
@@ -1133,6 +1439,10 @@ class Writer:
         return [" " * dash_col + "- " + first[dash_col + 2:]] + lines[1:]
 
 
+# Line breaks to YAML 1.1 (libyaml) that are not line ends of the file's lines.
+_ODD_BREAKS = re.compile("[\x85\u2028\u2029]|\r(?!\n)")
+
+
 def render(src: Source, doc: dict, body: str, old: dict) -> str:
     """``doc`` written in ``src``'s style: unchanged data keeps its lines exactly.
 
@@ -1144,7 +1454,7 @@ def render(src: Source, doc: dict, body: str, old: dict) -> str:
     style.blank_between_blocks = any(not ln.strip() for ln in src.yaml_lines) or not src.yaml_lines
     writer = Writer(style, src.yaml_lines)
     node = src.node
-    first = node.value[0][0].start_mark.line if node.value else len(src.yaml_lines)
+    first = min(node.value[0][0].start_mark.line if node.value else len(src.yaml_lines), len(src.yaml_lines))
     preamble = src.yaml_lines[:first]
     raw_old = {k: old.get(k, src.raw.get(k)) for k in src.raw}
     # Keys present in the file but normalized away (null values, empty lists) count as
@@ -1155,6 +1465,17 @@ def render(src: Source, doc: dict, body: str, old: dict) -> str:
             new[key] = value
             raw_old[key] = value
     order = NEWS_ORDER if src.kind == "frontmatter" else None
+    odd_breaks = _ODD_BREAKS.search(src.yaml_raw or "")
+    if odd_breaks or not writer.regular(node):
+        # The whole front matter in one flow mapping ({title: a, ...}), keys the writer
+        # does not patch line by line ("? key"), or line breaks YAML counts and the lines
+        # of the file do not (NEL, U+2028, U+2029 written as they are, a lone CR): written
+        # anew, block style, in its order.
+        keys = [k for k in src.raw if k in new] + [k for k in new if k not in src.raw]
+        preamble = [] if odd_breaks else src.yaml_lines[: node.start_mark.line]
+        return _assemble(src.bom, src.prefix_lines, preamble + [
+            line for key in keys for line in writer.fresh_entry(key, new[key], 0, (key,))
+        ], src.suffix, body, src.newline)
     lines = preamble + writer.mapping(node, raw_old, new, len(src.yaml_lines), (), order)
     return _assemble(src.bom, src.prefix_lines, lines, src.suffix, body, src.newline)
 

@@ -24,6 +24,7 @@ from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import condition
 
 from . import selectors
+from .output import strip_response
 
 # Part of every ETag: a new release (templates, serializers) must not be answered 304
 # from validators made by the previous one.
@@ -68,10 +69,14 @@ def _page_cached(view):
             status, content_type, content = hit
             return HttpResponse(content, status=status, content_type=content_type)
         response = view(request, *args, **kwargs)
-        if response.status_code == 200 and not response.streaming:
+        if not response.streaming:
             if hasattr(response, "render") and not response.is_rendered:
                 response.render()
-            public_cache.set(key, (response.status_code, response["Content-Type"], response.content))
+            # Control characters are stored, never shown (see output.py): stripped once,
+            # before the page is cached.
+            strip_response(response)
+            if response.status_code == 200:
+                public_cache.set(key, (response.status_code, response["Content-Type"], response.content))
         return response
 
     return wrapper

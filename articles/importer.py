@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import functools
 import gc
 import multiprocessing
 import os
 import queue
+import stat
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -55,12 +58,17 @@ class FileResult:
     errors: list = field(default_factory=list)
     changes: dict = field(default_factory=dict)
     object_id: int | None = None
+    traceback: str = ""  # of an unexpected error (shown at -v 3)
+    warnings: list = field(default_factory=list)  # values kept that look odd (shown at -v 2)
 
 
 @dataclass
 class ImportResult:
     files: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
+    # Files of collection folders skipped for a reason worth telling at the default
+    # verbosity ("_news/x.md: skipped: empty file"): usually an accident.
+    notices: list = field(default_factory=list)
     seconds: float = 0.0
     dry_run: bool = False
     # (index names, seconds) when a first import built the search indexes at its end.
@@ -163,9 +171,21 @@ def _walk_files(top: str, base: str) -> list:
     return found
 
 
+def shown_path(rel: str) -> str:
+    """A path as text that can be printed and stored: a file name that is not UTF-8
+    (read with surrogate escapes) shows its odd bytes as \\x.. escapes."""
+    try:
+        rel.encode("utf-8")
+        return rel
+    except UnicodeEncodeError:
+        return os.fsencode(rel).decode("utf-8", "backslashreplace")
+
+
 def discover(paths, root=None):
-    """Yield (absolute path, relative path, kind guess) and collect skipped paths."""
-    entries, skipped = [], []
+    """(entries, skipped, refused): (absolute path, relative path, kind guess) of the
+    files to read, the paths passed over, and (path, message) of the files refused by
+    their name alone."""
+    entries, skipped, refused = [], [], []
     for raw in paths:
         path = Path(raw).resolve()
         if not path.exists():
@@ -180,8 +200,15 @@ def discover(paths, root=None):
         else:
             files = _walk_files(str(path), str(base))
         for abs_path, rel, is_link in files:
+            shown = shown_path(rel)
             if is_link:
-                skipped.append(rel)
+                skipped.append(shown)
+                continue
+            if shown != rel:
+                if guess_kind(shown) is not None:
+                    refused.append((shown, f"{shown}: the file name is not UTF-8 (rename the file)"))
+                else:
+                    skipped.append(shown)
                 continue
             kind = guess_kind(rel)
             if kind is None:
@@ -195,7 +222,7 @@ def discover(paths, root=None):
             unique.append(entry)
     order = {"topic": 0, "maybe-topic": 0, "provider": 1}
     unique.sort(key=lambda e: order.get(e[2], 2))
-    return unique, skipped
+    return unique, skipped, refused
 
 
 # --------------------------------------------------------------------------------------
@@ -214,6 +241,7 @@ class Loaded:
     # keeps only ``published``, all the importer still looks at.
     prepared: tuple | None = None
     stat: str = ""  # see file_signature()
+    warnings: list = field(default_factory=list)  # values kept that look odd (-v 2)
 
 
 _KNOWN_SHAS: dict = {}
@@ -286,59 +314,145 @@ def _looks_like_page(text: str) -> bool:
     return any(line.startswith(("layout:", "permalink:")) for line in head.splitlines())
 
 
-def read_one(entry):
-    """('unchanged'|'skipped'|'failed'|'loaded', rel, payload)."""
-    abs_path, rel, kind = entry
-    max_bytes = settings.NEWSROOM["MAX_FILE_BYTES"]
-    try:
-        fd = os.open(abs_path, os.O_RDONLY)
+# Files are opened one folder at a time from the site's root, never through a symbolic
+# link (O_NOFOLLOW on the file and on every folder): a file or a folder replaced by a
+# link during a run is refused by name, not followed out of the site. O_NONBLOCK: a
+# FIFO put in place of a file cannot hang the run (it is refused as not a file). The
+# folders are opened once a run (a process), then files are opened from them: one
+# open() a file, as with a path; a folder replaced meanwhile is not followed either.
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
+_FILE_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_DIR_FLAGS = os.O_RDONLY | _NOFOLLOW | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+_BY_FOLDER = os.open in os.supports_dir_fd and _NOFOLLOW != 0
+_FOLDERS: dict = {}  # (root, folder) -> descriptor, for the current run
+MAX_FOLDERS = 256  # descriptors kept open at most (the usual limit is 1,024 a process)
+
+
+def close_folders() -> None:
+    """Close the folders open_in_site() opened (at the end of a run)."""
+    folders = list(_FOLDERS.values())
+    _FOLDERS.clear()
+    for fd in folders:
         try:
-            info = os.fstat(fd)
-            size = info.st_size
-            if size > max_bytes:
-                raise fm.FrontMatterError(rel, None, f"file is {size} bytes, over the limit of {max_bytes}")
-            data = os.read(fd, size + 1)
-            if len(data) > size:  # grown since fstat: read it all, within the limit
-                while chunk := os.read(fd, 1 << 20):
-                    data += chunk
-                    if len(data) > max_bytes:
-                        raise fm.FrontMatterError(rel, None, f"file is over the limit of {max_bytes} bytes")
-        finally:
             os.close(fd)
-        sha = fm.sha256(data)
-        if _KNOWN_SHAS.get(rel) == sha:
-            return ("unchanged", rel, kind)
-        text = fm.decode(rel, data, max_bytes)
-        if kind == "maybe-topic":
-            if "taxonomy: topic" not in text:
-                return ("skipped", rel, None)
-            kind = "topic"
-        elif kind in ("article", "maybe-article", "provider"):
-            if not fm.has_front_matter(text):
-                return ("skipped", rel, None)
-            if kind == "maybe-article":
-                if _looks_like_page(text):
-                    return ("skipped", rel, None)
-                kind = "article"
-            if kind == "article" and "\ntaxonomy: organization" in text.split("\n---", 1)[0]:
-                kind = "provider"
-        parsed = fm.parse_text(rel, text, kind, sha)
-        doc, digest = parsed.doc, parsed.digest
-        stat = _stat_record(info, sha) if kind == "article" else ""
-        if kind == "article" and rel not in _KNOWN_SHAS and _NOW is not None:
-            prepared = prepare_new_article(rel, doc, parsed.body, text, sha, digest, _NOW, stat)
-            slim = {"published": doc["published"]} if "published" in doc else {}
-            return ("loaded", rel, Loaded(rel, kind, slim, "", "", sha, digest, prepared, stat))
-        return ("loaded", rel, Loaded(rel, kind, doc, parsed.body, text, sha, digest, stat=stat))
+        except OSError:
+            pass
+
+
+def _folder_fd(root: str, folder: str) -> int:
+    key = (root, folder)
+    fd = _FOLDERS.get(key)
+    if fd is None:
+        if len(_FOLDERS) >= MAX_FOLDERS:
+            close_folders()
+        parent, _, name = folder.rpartition("/")
+        if not folder:
+            fd = os.open(root or "/", _DIR_FLAGS & ~_NOFOLLOW)  # the root itself may be reached through links
+        else:
+            fd = os.open(name, _DIR_FLAGS, dir_fd=_folder_fd(root, parent))
+        _FOLDERS[key] = fd
+    return fd
+
+
+def open_in_site(abs_path: str, rel: str) -> tuple[int, os.stat_result]:
+    """A read descriptor (and its stat()) of the regular file ``rel`` of the site whose
+    files are under ``abs_path[:-len(rel)]``, opened without following any link below
+    the root."""
+    root = abs_path[: -len(rel) - 1] if abs_path.endswith("/" + rel) else None
+    if root is None or not _BY_FOLDER:
+        fd = os.open(abs_path, _FILE_FLAGS)
+    else:
+        folder, _, name = rel.rpartition("/")
+        fd = os.open(name, _FILE_FLAGS, dir_fd=_folder_fd(root, folder))
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise fm.FrontMatterError(rel, None, "not a regular file")
+    return fd, info
+
+
+def _read_error(rel: str, exc: OSError) -> str:
+    if exc.errno in (errno.ELOOP, errno.EMLINK):  # (O_NOFOLLOW on the file)
+        return f"{rel}: cannot read: the file is a symbolic link now (links are not followed)"
+    if exc.errno == errno.ENOTDIR:  # (O_NOFOLLOW | O_DIRECTORY on a folder)
+        return f"{rel}: cannot read: a folder of its path is a symbolic link now, or no folder (links are not followed)"
+    return f"{rel}: cannot read: {exc.strerror or exc}"
+
+
+def _no_front_matter(data: bytes, text: str) -> str:
+    """Why a file of a collection folder holds no item (named at the default verbosity:
+    an empty or truncated file is usually an accident)."""
+    if not data:
+        return "empty file"
+    if not text.strip():
+        return "only blank lines, no front matter"
+    return "no front matter (the file does not start with a '---' line)"
+
+
+def read_one(entry):
+    """('unchanged'|'skipped'|'failed'|'loaded', rel, payload[, traceback]).
+
+    Whatever goes wrong reading or parsing one file is that file's failure, never an
+    error of the run: an unexpected one is reported with its traceback.
+    """
+    abs_path, rel, kind = entry
+    try:
+        return _read_one(abs_path, rel, kind)
     except fm.FrontMatterError as exc:
         return ("failed", rel, str(exc))
     except OSError as exc:
-        return ("failed", rel, f"{rel}: cannot read: {exc.strerror or exc}")
+        return ("failed", rel, _read_error(rel, exc))
+    except Exception as exc:  # noqa: BLE001 - a failure of this file; the run goes on
+        return ("failed", rel, f"{rel}: unexpected error: {type(exc).__name__}: {exc}", traceback.format_exc())
+
+
+def _read_one(abs_path, rel, kind):
+    max_bytes = settings.NEWSROOM["MAX_FILE_BYTES"]
+    fd, info = open_in_site(abs_path, rel)
+    try:
+        size = info.st_size
+        if size > max_bytes:
+            raise fm.FrontMatterError(rel, None, f"file is {size} bytes, over the limit of {max_bytes}")
+        data = os.read(fd, size + 1)
+        if len(data) > size:  # grown since fstat: read it all, within the limit
+            while chunk := os.read(fd, 1 << 20):
+                data += chunk
+                if len(data) > max_bytes:
+                    raise fm.FrontMatterError(rel, None, f"file is over the limit of {max_bytes} bytes")
+    finally:
+        os.close(fd)
+    sha = fm.sha256(data)
+    if _KNOWN_SHAS.get(rel) == sha:
+        return ("unchanged", rel, kind)
+    text = fm.decode(rel, data, max_bytes)
+    if kind == "maybe-topic":
+        if "taxonomy: topic" not in text:
+            return ("skipped", rel, None)
+        kind = "topic"
+    elif kind in ("article", "maybe-article", "provider"):
+        if not fm.has_front_matter(text):
+            # In a collection folder (_news/, _data/organizations/...), say why.
+            return ("skipped", rel, None if kind == "maybe-article" else _no_front_matter(data, text))
+        if kind == "maybe-article":
+            if _looks_like_page(text):
+                return ("skipped", rel, None)
+            kind = "article"
+        if kind == "article" and "\ntaxonomy: organization" in text.split("\n---", 1)[0]:
+            kind = "provider"
+    parsed = fm.parse_text(rel, text, kind, sha)
+    doc, digest = parsed.doc, parsed.digest
+    stat_record = _stat_record(info, sha) if kind == "article" else ""
+    if kind == "article" and rel not in _KNOWN_SHAS and _NOW is not None:
+        prepared = prepare_new_article(rel, doc, parsed.body, text, sha, digest, _NOW, stat_record)
+        slim = {"published": doc["published"]} if "published" in doc else {}
+        return ("loaded", rel, Loaded(rel, kind, slim, "", "", sha, digest, prepared, stat_record, parsed.warnings))
+    return ("loaded", rel, Loaded(rel, kind, doc, parsed.body, text, sha, digest, stat=stat_record, warnings=parsed.warnings))
 
 
 def _init_worker(known, now=None):
     global _KNOWN_SHAS, _NOW
     _KNOWN_SHAS, _NOW = known, now
+    close_folders()  # (a forked worker's copies of its parent's)
 
 
 # --jobs workers parse at a lower priority than the process that writes to the
@@ -450,13 +564,13 @@ class Importer:
         self.load_caches()
         if new_only:
             return
-        for path, pk, sha, dig, stat in (
+        for path, pk, sha, dig, signature in (
             Article.objects.values_list("path", "pk", "source_sha", "source_digest", "source_stat").iterator(chunk_size=10000)
         ):
             self.existing[path] = (pk, sha, dig)
             # Trusted only while it vouches for the bytes the database says it has.
-            if stat and sha and stat.endswith(sha):
-                self.known_stats[path] = stat[: -len(sha) - 1]
+            if signature and sha and signature.endswith(sha):
+                self.known_stats[path] = signature[: -len(sha) - 1]
 
     def load_caches(self):
         """Providers by domain (and alias), topics by id and name: read once, kept current."""
@@ -482,21 +596,36 @@ class Importer:
         return shas
 
     # ---- outcomes ----
-    def outcome(self, rel, status, kind="article", errors=(), changes=None, object_id=None):
-        self.result.files.append(FileResult(rel, status, kind, list(errors), changes or {}, object_id))
+    def outcome(self, rel, status, kind="article", errors=(), changes=None, object_id=None, traceback="", warnings=()):
+        self.result.files.append(FileResult(rel, status, kind, list(errors), changes or {}, object_id, traceback, list(warnings)))
 
-    def handle(self, status, rel, payload):
-        if status == "created":  # inserted by a --jobs worker: payload is (pk, sha, digest)
-            self.existing[rel] = payload
+    def handle(self, status, rel, payload, tb=""):
+        """Apply one outcome of read_one(). Whatever goes wrong is this file's failure
+        (its traceback kept when unexpected), never an error of the run."""
+        try:
+            self._handle(status, rel, payload, tb)
+        except Exception as exc:  # noqa: BLE001 - reported per file, the run goes on
+            self.unexpected(rel, exc, getattr(payload, "kind", "article"))
+
+    def unexpected(self, rel, exc, kind="article"):
+        self.load_caches()  # what a rolled-back write created is gone: forget it too
+        self.outcome(rel, "failed", kind if kind in ("provider", "topic") else "article",
+                     errors=[f"{rel}: unexpected error: {type(exc).__name__}: {exc}"], traceback=traceback.format_exc())
+
+    def _handle(self, status, rel, payload, tb):
+        if status == "created":  # inserted by a --jobs worker: payload is (pk, sha, digest, warnings)
+            self.existing[rel] = payload[:3]
             self.created_ids.append(payload[0])
-            self.outcome(rel, "created", object_id=payload[0])
+            self.outcome(rel, "created", object_id=payload[0], warnings=payload[3])
         elif status == "unchanged":
             kind = payload if payload in ("provider", "topic") else "article"
             self.outcome(rel, "unchanged", kind)
         elif status == "skipped":
             self.result.skipped.append(rel)
+            if payload:
+                self.result.notices.append(f"{rel}: skipped: {payload}")
         elif status == "failed":
-            self.outcome(rel, "failed", errors=[payload])
+            self.outcome(rel, "failed", errors=[payload], traceback=tb)
         elif payload.kind == "article":
             self.article(payload)
         else:
@@ -516,9 +645,6 @@ class Importer:
             return
         existing = self.existing.get(item.rel)
         if existing is None:
-            if self.dry_run:
-                self.outcome(item.rel, "created")
-                return
             if item.prepared is None:
                 item.prepared = prepare_new_article(item.rel, item.doc, item.body, item.text, item.sha, item.digest, self.now, item.stat)
             self.pending.append(item)
@@ -532,18 +658,18 @@ class Importer:
         """In a --jobs worker: insert the new items among ``read_chunk()``'s outcomes
         (checked and batched as in this process) and hand them back as ``("created",
         rel, (pk, sha, digest))`` or ``("failed", rel, message)``; the rest as they were."""
-        for status, _rel, payload in outcomes:
-            if status == "loaded" and payload.prepared is not None:
-                self.article(payload)
+        for outcome in outcomes:
+            if outcome[0] == "loaded" and outcome[2].prepared is not None:
+                self.handle(*outcome)
         self.flush()
         if not self.result.files:
             return outcomes
         done = {}
         for outcome in self.result.files:
             if outcome.status == "created":
-                done[outcome.path] = ("created", outcome.path, self.existing[outcome.path])
+                done[outcome.path] = ("created", outcome.path, (*self.existing[outcome.path], outcome.warnings))
             else:
-                done[outcome.path] = ("failed", outcome.path, "; ".join(outcome.errors))
+                done[outcome.path] = ("failed", outcome.path, "; ".join(outcome.errors), outcome.traceback)
         self.result.files.clear()
         self.existing.clear()
         self.created_ids.clear()
@@ -557,12 +683,15 @@ class Importer:
         try:
             with transaction.atomic():
                 ids = self._create_articles(batch)
-        except (DatabaseError, ValueError) as exc:
+        except Exception as exc:  # noqa: BLE001 - reported per file, the run goes on
             # One bad row spoils a bulk insert: apply the batch file by file instead. What
             # the rolled-back batch created (providers, topics) is gone: forget it too.
             self.load_caches()
             if len(batch) == 1:
-                self.outcome(batch[0].rel, "failed", errors=[f"{batch[0].rel}: {exc}"])
+                expected = isinstance(exc, (DatabaseError, ValueError))
+                self.outcome(batch[0].rel, "failed", errors=[
+                    f"{batch[0].rel}: {exc}" if expected else f"{batch[0].rel}: unexpected error: {type(exc).__name__}: {exc}"
+                ], traceback="" if expected else traceback.format_exc())
                 return
             for item in batch:
                 self.pending = [item]
@@ -571,7 +700,7 @@ class Importer:
         for item, pk in zip(batch, ids):
             self.existing[item.rel] = (pk, item.sha, item.digest)
             self.created_ids.append(pk)
-            self.outcome(item.rel, "created", object_id=pk)
+            self.outcome(item.rel, "created", object_id=pk, warnings=item.warnings)
 
     def _provider_id(self, domain, name):
         if domain is None:
@@ -658,10 +787,9 @@ class Importer:
         if item.digest == digest_now:
             # The database already holds what the file says (an export read back, or an
             # identical edit): only the record of the source changes.
-            if not self.dry_run:
-                Article.objects.filter(pk=pk).update(
-                    source_text=item.text, source_sha=item.sha, source_digest=item.digest, source_stat=item.stat, imported_at=self.now,
-                )
+            Article.objects.filter(pk=pk).update(
+                source_text=item.text, source_sha=item.sha, source_digest=item.digest, source_stat=item.stat, imported_at=self.now,
+            )
             self.outcome(item.rel, "unchanged", object_id=pk)
             return
         edited_in_cms = digest_now != stored_digest
@@ -670,9 +798,6 @@ class Importer:
                 f"{item.rel}: conflict: edited in Newsroom since its last import and changed in the file "
                 f"({', '.join(changes) or 'formatting'}); use --overwrite to take the file's version"
             ])
-            return
-        if self.dry_run:
-            self.outcome(item.rel, "updated", changes=changes, object_id=pk)
             return
         try:
             with transaction.atomic():
@@ -694,7 +819,7 @@ class Importer:
             return
         self.existing[item.rel] = (pk, item.sha, item.digest)
         self.updated_ids.append(pk)
-        self.outcome(item.rel, "updated", changes=changes, object_id=pk)
+        self.outcome(item.rel, "updated", changes=changes, object_id=pk, warnings=item.warnings)
 
     # ---- providers and topics (few; one by one) ----
     def small(self, item: Loaded, *, retry=True):
@@ -716,8 +841,7 @@ class Importer:
                     digest_now = fm.digest(current, obj.body)
                     changes = fm.changes(current, item.doc)
                     if digest_now == item.digest:
-                        if not self.dry_run:
-                            model.objects.filter(pk=obj.pk).update(path=item.rel, source_text=item.text, source_sha=item.sha, source_digest=item.digest, imported_at=self.now)
+                        model.objects.filter(pk=obj.pk).update(path=item.rel, source_text=item.text, source_sha=item.sha, source_digest=item.digest, imported_at=self.now)
                         self.outcome(item.rel, "unchanged", item.kind, object_id=obj.pk)
                         return
                     if obj.source_digest and digest_now != obj.source_digest and not self.overwrite:
@@ -727,9 +851,6 @@ class Importer:
                         return
                 else:
                     changes = {}
-                if self.dry_run:
-                    self.outcome(item.rel, "created" if created else "updated", item.kind, changes=changes)
-                    return
                 obj = obj or model()
                 if item.kind == "provider":
                     values = provider_rows(item.doc)
@@ -748,12 +869,13 @@ class Importer:
                     self._remember_topic(obj.pk, obj.topic_id, obj.name)
                     # The digest must describe what the database holds (parent resolved).
                     model.objects.filter(pk=obj.pk).update(source_digest=fm.digest(topic_document(obj), obj.body))
-                self.outcome(item.rel, "created" if created else "updated", item.kind, changes=changes, object_id=obj.pk)
+                self.outcome(item.rel, "created" if created else "updated", item.kind, changes=changes, object_id=obj.pk,
+                             warnings=item.warnings)
         except Exception as exc:  # noqa: BLE001 - reported per file, the run goes on
             from django.core.exceptions import ValidationError
 
             if not isinstance(exc, (ValidationError, DatabaseError, ValueError)):
-                raise
+                return self.unexpected(item.rel, exc, item.kind)
             self.load_caches()
             if retry and isinstance(exc, IntegrityError):
                 return self.small(item, retry=False)
@@ -785,8 +907,6 @@ class Importer:
     # ---- after the run ----
     def finish(self):
         self.flush()
-        if self.dry_run:
-            return
         if self.created_ids or self.updated_ids:
             link_related_stories()
         signals.import_finished.send(sender=Article, created_ids=self.created_ids, updated_ids=self.updated_ids, by=self.by)
@@ -960,8 +1080,11 @@ def link_related_stories():
 
 def import_paths(paths, *, root=None, dry_run=False, overwrite=False, jobs=1, by=None, progress=None) -> ImportResult:
     """Import files and folders of a front-matter site. See the module docstring."""
-    with _gc_paused():
-        return _import_paths(paths, root=root, dry_run=dry_run, overwrite=overwrite, jobs=jobs, by=by, progress=progress)
+    try:
+        with _gc_paused():
+            return _import_paths(paths, root=root, dry_run=dry_run, overwrite=overwrite, jobs=jobs, by=by, progress=progress)
+    finally:
+        close_folders()
 
 
 @contextlib.contextmanager
@@ -1007,16 +1130,33 @@ def _skip_unchanged_by_stat(importer, entries):
 
 def _import_paths(paths, *, root, dry_run, overwrite, jobs, by, progress) -> ImportResult:
     started = time.monotonic()
-    entries, skipped = discover(paths, root)
+    entries, skipped, refused = discover(paths, root)
     importer = Importer(dry_run=dry_run, overwrite=overwrite, by=by, progress=progress)
     importer.result.skipped.extend(skipped)
+    for rel, message in refused:
+        importer.outcome(rel, "failed", errors=[message])
     known = importer.known_shas()
     entries = _skip_unchanged_by_stat(importer, entries)
-    with _search_indexes(importer, entries):
-        _apply_entries(importer, entries, known, jobs=jobs, dry_run=dry_run, progress=progress)
-        importer.finish()
+    if dry_run:
+        _dry_run(importer, entries, known, jobs=jobs, progress=progress)
+    else:
+        with _search_indexes(importer, entries):
+            _apply_entries(importer, entries, known, jobs=jobs, progress=progress)
+            importer.finish()
     importer.result.seconds = time.monotonic() - started
     return importer.result
+
+
+def _dry_run(importer, entries, known, *, jobs, progress):
+    """The real run, in a transaction rolled back at its end: what the dry run reports,
+    file by file, is what the run would do, whatever the database would refuse."""
+    with transaction.atomic(using=_write_connection().alias):
+        _apply_entries(importer, entries, known, jobs=jobs, progress=progress)
+        importer.finish()
+        transaction.set_rollback(True, using=_write_connection().alias)
+    for outcome in importer.result.files:
+        if outcome.status == "created":
+            outcome.object_id = None  # rolled back: no such row
 
 
 def _write_connection():
@@ -1048,7 +1188,7 @@ def _workers_write(importer) -> bool:
     return not importer.dry_run and connection.vendor == "postgresql" and not connection.in_atomic_block
 
 
-def _apply_entries(importer, entries, known, *, jobs, dry_run, progress):
+def _apply_entries(importer, entries, known, *, jobs, progress):
     """Read, parse and apply the files: in ``jobs`` worker processes, or in this one."""
     total = len(entries)
     if jobs > 1 and total > 1:
@@ -1080,7 +1220,7 @@ def _apply_entries(importer, entries, known, *, jobs, dry_run, progress):
                     return
                 yield chunk
 
-        initargs = (known, None if dry_run else importer.now, writes, importer.by)
+        initargs = (known, importer.now, writes, importer.by)
         with ctx.Pool(jobs, initializer=_init_pool_worker, initargs=initargs) as pool:
             try:
                 for outcomes in pool.imap(read_chunk, tasks()):
@@ -1097,7 +1237,7 @@ def _apply_entries(importer, entries, known, *, jobs, dry_run, progress):
                 for _ in range(WINDOW * jobs + 1):
                     slots.release()
     else:
-        _init_worker(known, None if dry_run else importer.now)
+        _init_worker(known, importer.now)
         done = 0
         # With a database server (another process) to wait for, the files ahead are
         # parsed meanwhile; SQLite works in this process, under the same GIL, and a

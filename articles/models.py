@@ -8,8 +8,7 @@ of its bytes (cheap "file unchanged?" test on re-import) and ``source_digest`` o
 data it held (the exporter compares it with the current state to know whether the
 stored item changed since, however it was changed).
 """
-import json
-
+from django import forms
 from django.conf import settings
 from django.core import validators
 from django.core.exceptions import ValidationError
@@ -18,23 +17,20 @@ from django.db.models import F, OrderBy, Q
 from django.urls import reverse
 from django.utils import timezone
 
-MAX_URL_LENGTH = 2000
+from .documents import from_json, to_json
+from .frontmatter import MAX_URL_BYTES, url_problem
+
+MAX_URL_LENGTH = MAX_URL_BYTES
 
 
 def validate_item_url(value):
-    """An http(s) URL or a site-relative path (``/assets/x.jpg``)."""
+    """Any URL but a dangerous one: the rule of the files (``frontmatter.url_problem``),
+    so that what imports can be saved and what an editor types could be imported."""
     if value is None or value == "":
         return
-    if len(value.encode("utf-8")) > MAX_URL_LENGTH:
-        raise ValidationError("URL is longer than %(max)s bytes.", params={"max": MAX_URL_LENGTH})
-    if value.startswith("/") and not value.startswith("//"):
-        if any(ch.isspace() for ch in value):
-            raise ValidationError("A site-relative URL may not contain spaces.")
-        return
-    validators.URLValidator(schemes=["http", "https"])(value)
-
-
-_COMPACT_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+    problem = url_problem(value)
+    if problem:
+        raise ValidationError(problem[0].upper() + problem[1:] + ".")
 
 
 class OrderedJSONField(models.TextField):
@@ -42,6 +38,8 @@ class OrderedJSONField(models.TextField):
 
     PostgreSQL's jsonb reorders object keys; the keys of a front-matter mapping are
     written back in the order the file had them, so we store the JSON text ourselves.
+    Values JSON cannot hold (dates, timestamps, NaN, keys that are not strings) are
+    stored as tagged objects and read back as they were (``documents.to_json``).
     """
 
     description = "JSON (key order preserved)"
@@ -53,28 +51,69 @@ class OrderedJSONField(models.TextField):
             return {}
         if value == "[]":
             return []
-        return json.loads(value)
+        return from_json(value)
 
     def to_python(self, value):
         if value is None or not isinstance(value, str):
             return value
         try:
-            return json.loads(value)
-        except ValueError as exc:
+            return from_json(value)
+        except (ValueError, KeyError, TypeError) as exc:
             raise ValidationError(f"Enter valid JSON: {exc}") from exc
 
     def get_prep_value(self, value):
         if value is None:
             return None
-        return _COMPACT_JSON.encode(value)
+        return to_json(value)
 
     def value_to_string(self, obj):
         return self.get_prep_value(self.value_from_object(obj))
 
     def formfield(self, **kwargs):
-        from django import forms
+        return super(models.TextField, self).formfield(**{
+            "form_class": TaggedJSONFormField, "required": not self.blank, **kwargs,
+        })
 
-        return forms.JSONField(**{"required": not self.blank, **kwargs})
+
+class TaggedJSONFormField(forms.JSONField):
+    """Edits an OrderedJSONField as the JSON it stores (tags included), so that what an
+    editor saves unchanged is read back unchanged."""
+
+    def prepare_value(self, value):
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return to_json(value) if value is not None else "null"
+
+    def to_python(self, value):
+        if self.disabled:
+            return value
+        if value in self.empty_values:
+            return None
+        if isinstance(value, (list, dict, int, float, forms.fields.JSONString)):
+            return value
+        try:
+            return from_json(value)
+        except (ValueError, KeyError, TypeError):
+            raise ValidationError(self.error_messages["invalid"], code="invalid", params={"value": value})
+
+    def bound_data(self, data, initial):
+        if self.disabled:
+            return initial
+        if data is None:
+            return None
+        try:
+            return from_json(data)
+        except (ValueError, KeyError, TypeError):
+            return forms.fields.InvalidJSONInput(data)
+
+    def has_changed(self, initial, data):
+        if self.disabled:
+            return False
+        try:
+            value = self.to_python(data)
+        except ValidationError:
+            return True
+        return (None if initial is None else to_json(initial)) != (None if value is None else to_json(value))
 
 
 class SourceRecord(models.Model):
@@ -230,6 +269,9 @@ class Article(SourceRecord):
     excerpt = models.TextField(null=True, blank=True)
     published_at = models.DateTimeField("published date", null=True, blank=True, db_index=True)
     source_updated_at = models.DateTimeField("updated date", null=True, blank=True)
+    # Events (startDateTime, endDateTime); indexed by article_event_start/_end.
+    starts_at = models.DateTimeField("starts", null=True, blank=True)
+    ends_at = models.DateTimeField("ends", null=True, blank=True)
     original_url = models.CharField(
         max_length=MAX_URL_LENGTH, null=True, blank=True, validators=[validate_item_url]
     )
@@ -323,6 +365,10 @@ class Article(SourceRecord):
             # condition from the table unless the index holds it.
             models.Index(fields=["collection", "published", "decided_at"], name="article_queue_coll", condition=AWAITING),
             models.Index(fields=["provider", "published", "quality", "published_at"], name="article_provider_stats"),
+            # Events, upcoming and past. Partial: the items that are not events (nearly
+            # all) cost these indexes nothing when they are inserted.
+            models.Index(fields=["starts_at"], name="article_event_start", condition=Q(starts_at__isnull=False)),
+            models.Index(fields=["ends_at"], name="article_event_end", condition=Q(ends_at__isnull=False)),
         ]
 
     def __str__(self):

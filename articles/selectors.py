@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Count, Exists, F, OuterRef, Prefetch
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -27,6 +27,9 @@ ORDERINGS = {
     "oldest": (F("published_at").asc(nulls_last=True), "path"),
     "hottest": (F("heat").desc(nulls_last=True), "path"),
     "best": (F("quality").desc(nulls_last=True), F("published_at").desc(nulls_last=True), "path"),
+    # Events: the latest start first; "upcoming": the soonest first.
+    "start": (F("starts_at").desc(nulls_last=True), "path"),
+    "upcoming": (F("starts_at").asc(nulls_last=True), "path"),
 }
 DEFAULT_ORDERING = "newest"
 
@@ -216,6 +219,30 @@ def feed_items(queryset, *, limit: int):
         Prefetch("topic_links", queryset=topic_links()),
     ).defer("body", "featured_content", *HEAVY, "provider__source_text", "provider__body")
     return list(ordered(queryset)[:limit])
+
+
+EVENTS = "events"
+
+
+def _ongoing(now):
+    """Events not over at ``now``: ending later, or (no end given) starting later."""
+    return Q(ends_at__gte=now) | Q(ends_at__isnull=True, starts_at__gte=now)
+
+
+def upcoming_events(*, now):
+    """Published events not over yet, the soonest first."""
+    queryset = published_articles().filter(collection=EVENTS).filter(_ongoing(now))
+    return with_page_data(queryset, body=False).order_by(F("starts_at").asc(nulls_last=True), "path")
+
+
+def past_events(*, now):
+    """Published events that are over (and those without a date), the latest first."""
+    queryset = published_articles().filter(collection=EVENTS).exclude(_ongoing(now))
+    return with_page_data(queryset, body=False).order_by(F("starts_at").desc(nulls_last=True), "path")
+
+
+def has_events() -> bool:
+    return published_articles().filter(collection=EVENTS).exists()
 
 
 def sitemap_articles():

@@ -3,9 +3,7 @@
 Keyword-only functions, each one transaction. The admin, the API and the management
 commands all call these; none of them writes ``Article.published`` itself.
 """
-import json
 import logging
-from datetime import datetime
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -103,7 +101,11 @@ COLLECTION_FOLDERS = {
     "newsletters": "_newsletters",
     "people": "_people",
     "communities": "_communities",
+    "events": "_events",
+    "archive": "_archive/_news",
 }
+# Collections whose files are named after a day (YYYY-MM-DD-slug.md).
+DATED_COLLECTIONS = ("news", "events", "archive")
 
 
 def article_default_path(*, collection: str = "news", title: str = "", published_at=None) -> str:
@@ -113,7 +115,7 @@ def article_default_path(*, collection: str = "news", title: str = "", published
     """
     folder = COLLECTION_FOLDERS.get(collection, f"_{slugify(collection) or 'news'}")
     slug = slugify(title)[:80].strip("-") or "item"
-    if collection == "news":
+    if collection in DATED_COLLECTIONS:
         day = (published_at or timezone.now()).strftime("%Y-%m-%d")
         stem = f"{folder}/{day}-{slug}"
     else:
@@ -136,13 +138,11 @@ HISTORY_SOURCE = {
 
 
 def _plain(value):
-    """A JSON-safe copy of a value (dates as ISO 8601 text)."""
-    def default(obj):
-        if isinstance(obj, datetime):
-            return obj.isoformat()
-        return str(obj)
+    """A JSON-safe copy of a value, as the API shows values (dates as ISO 8601 text, keys
+    as text, NaN as null: ``output.json_value``)."""
+    from .output import json_value
 
-    return json.loads(json.dumps(value, default=default, ensure_ascii=False))
+    return json_value(value)
 
 
 def record_change(*, article, source, changes=None, by=None, summary="", at=None) -> ArticleChange:

@@ -43,6 +43,7 @@ urlpatterns = [
     path("providers/", views.provider_list, name="providers"),
     path("providers/<domain:domain>/", views.provider_detail, name="provider"),
     path("search/", views.search, name="search"),
+    path("events/", views.event_list, name="events"),
     path("robots.txt", views.robots_txt, name="robots"),
     # Feeds
     path("feeds/latest.rss", public(feeds.LatestFeed()), name="feed-rss"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.shortcuts import render
+from django.utils import timezone
 
 from . import selectors
 from .filters import ArticleFilter
@@ -140,6 +141,21 @@ def provider_detail(request, domain):
         "filter": filterset,
         "page": page,
         "query": query_without_page(request),
+    })
+
+
+UPCOMING_LIMIT = 100
+
+
+@public
+def event_list(request):
+    """Events: those not over yet (the soonest first), then those past (the latest
+    first, a page at a time)."""
+    now = timezone.now()
+    page = paginate(request, selectors.past_events(now=now))
+    upcoming = list(selectors.upcoming_events(now=now)[:UPCOMING_LIMIT]) if page.number == 1 else []
+    return render(request, "articles/event_list.html", {
+        "upcoming": upcoming, "page": page, "query": query_without_page(request), "now": now,
     })
 
 

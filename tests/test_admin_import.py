@@ -136,3 +136,37 @@ def test_export_selected_items_as_a_zip(client, editor):
     names = sorted(n for n in archive.namelist() if n.startswith("_news/"))
     assert names == sorted([items[0].path, items[1].path])
     assert "title: Item 0" in archive.read(items[0].path).decode() or "Item 0" in archive.read(items[0].path).decode()
+
+
+def test_hostile_site_dry_run_and_apply_agree_file_by_file(client, django_user_model):
+    """Issue 9: a .zip of the hostile fixtures: the dry run and the Apply answer 200, name
+    every refused file, and agree file by file; the desk pages of what was imported are
+    fine."""
+    import json
+    from pathlib import Path
+
+    from articles.admin_views import staging_root
+
+    hostile = Path(__file__).resolve().parent / "fixtures" / "hostile"
+    entries = {f"site/{p.relative_to(hostile).as_posix()}": p.read_bytes() for p in sorted(hostile.rglob("*")) if p.is_file()}
+    user = django_user_model.objects.create_superuser("boss", "boss@example.com", PASSWORD)
+    client.force_login(user)
+    response = client.post(IMPORT, {"folder": "_news", "files": [upload("hostile.zip", zip_bytes(entries))]})
+    assert response.status_code == 302
+    review = response["Location"]
+    page = client.get(review)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "_news/bad-nul-title.md:3: title: contains a NUL character" in html
+    assert "_news/2024-02-01-empty.md: skipped: empty file" in html  # named, with the reason
+    stage = staging_root() / review.rstrip("/").rsplit("/", 1)[1]
+    dry = json.loads((stage / "dry_run.json").read_text())
+    response = client.post(review, {"confirm": "yes"})
+    assert response.status_code == 302
+    assert client.get(review).status_code == 200
+    applied = json.loads((stage / "applied.json").read_text())
+    rows = lambda data: sorted((f["path"], f["status"], tuple(f["errors"])) for f in data["files"])  # noqa: E731
+    assert rows(applied) == rows(dry)
+    assert applied["counts"]["failed"] >= 30 and applied["counts"]["created"] >= 30
+    for status in ("failed", "created"):
+        assert client.get(review, {"status": status}).status_code == 200

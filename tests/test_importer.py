@@ -135,16 +135,16 @@ BAD_FILES = {
     "title-type": (NEWS_ITEM.replace('title: "A title"', "title: [1, 2]"), "_news/bad.md:3: title: expected a string, got [1, 2]"),
     "image-width": (NEWS_ITEM.replace("secured:", "images:\n  - url: /x.png\n    width: wide\nsecured:"), "_news/bad.md:21: images[0].width: expected an integer, got 'wide'"),
     "provider-domain": (NEWS_ITEM.replace("domain: example.com", "domain: 'not a domain'"), "_news/bad.md:14: provider.domain: not a domain name: 'not a domain'"),
-    "python-tag": (NEWS_ITEM.replace('title: "A title"', "title: !!python/object/apply:os.system ['echo hi']"), "_news/bad.md:3: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"),
-    "custom-tag": (NEWS_ITEM.replace('title: "A title"', "title: !secret x"), "_news/bad.md:3: YAML tag '!secret' is not allowed"),
+    "python-tag": (NEWS_ITEM.replace('title: "A title"', "title: !!python/object/apply:os.system ['echo hi']"), "_news/bad.md:3: title: YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed"),
+    "custom-tag": (NEWS_ITEM.replace('title: "A title"', "title: !secret x"), "_news/bad.md:3: title: YAML tag '!secret' is not allowed"),
     "duplicate": (NEWS_ITEM.replace("heat: 3", "heat: 3\nheat: 4"), "_news/bad.md:10: heat: duplicate key"),
     "alias-bomb": (
         "---\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\n"
         "d: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: [*e, *e, *e, *e, *e, *e, *e, *e, *e]\n---\n",
         "(alias expansion?)",
     ),
-    "recursive-alias": ("---\ntitle: x\na: &a [*a]\n---\n", "_news/bad.md:3: recursive alias"),
-    "merge-key": ("---\nbase: &b {type: article}\nitem:\n  <<: *b\n---\n", "_news/bad.md:4: merge keys ('<<') are not allowed"),
+    "recursive-alias": ("---\ntitle: x\na: &a [*a]\n---\n", "_news/bad.md:3: a[0]: recursive alias"),
+    "merge-key": ("---\nbase: &b {type: article}\nitem:\n  <<: *b\n---\n", "_news/bad.md:4: item: merge keys ('<<') are not allowed"),
     "deep": ("---\nx: " + "[" * 40 + "]" * 40 + "\n---\n", "nested deeper than 32 levels"),
 }
 

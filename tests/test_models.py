@@ -69,12 +69,22 @@ def test_default_paths_for_items_created_in_the_cms():
     assert article_default_path(collection="samples", title="A sample!") == "_samples/a-sample.md"
 
 
-@pytest.mark.parametrize("url", ["https://example.com/a?b=c", "http://x.org", "/assets/logo.png"])
+# Real-world URLs are kept as written (issue 9): only dangerous schemes are refused,
+# read the way browsers read them.
+@pytest.mark.parametrize("url", [
+    "https://example.com/a?b=c", "http://x.org", "/assets/logo.png", "/has space",
+    "https://www.newsclick.in/articles/Artificial Intelligence and jobs", "\n\t\thttps://example.com/i.png",
+    "https://bücher.example/straße", "//cdn.example/x.png", "images/x.png", " https://example.com/ ",
+])
 def test_valid_urls(url):
     validate_item_url(url)
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(1)", "ftp://x.org/f", "//evil.example/x", "/has space", "data:text/html,x"])
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)", "ftp://x.org/f", "data:text/html,x", "JavaScript:alert(1)", " \x01javascript:alert(1)",
+    "java\tscript:alert(1)", "jav\na\rscript:alert(1)", "vbscript:msgbox(1)", "file:///etc/passwd",
+    "https://example.com/" + "x" * 2000,
+])
 def test_invalid_urls(url):
     with pytest.raises(ValidationError):
         validate_item_url(url)

@@ -11,6 +11,9 @@ from django.conf import settings
 from django.utils.html import escape, linebreaks
 from django.utils.safestring import mark_safe
 
+from ..frontmatter import URL_SCHEMES, url_scheme
+from ..output import display_url, json_value
+
 register = template.Library()
 
 # What an item body may keep (nh3's defaults minus nothing dangerous; no scripts, styles,
@@ -41,19 +44,9 @@ def plain(value):
 
 @register.filter
 def safe_url(value):
-    """The URL if it is http(s) or site-relative, else an empty string."""
-    if not value or not isinstance(value, str):
-        return ""
-    value = value.strip()
-    if value.startswith("/") and not value.startswith("//"):
-        return value
-    try:
-        parts = urlsplit(value)
-    except ValueError:
-        return ""
-    if parts.scheme.lower() in ("http", "https") and parts.netloc:
-        return value
-    return ""
+    """The URL ready for an ``href`` or ``src``: empty when dangerous, else trimmed as
+    browsers trim it and percent-encoded where needed (``output.display_url``)."""
+    return display_url(value)
 
 
 def _clean(html: str, **kwargs) -> str:
@@ -128,3 +121,31 @@ def logo(images):
 @register.filter
 def topic_labels(article):
     return [(link.topic, link.label or link.topic.name) for link in article.topic_links.all()]
+
+
+def _text_of(value) -> str:
+    """A value kept from a file as a line of text: strings as they are, lists and
+    mappings as their values joined by commas, dates as ISO 8601."""
+    if value is None:
+        return ""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return ", ".join(text for text in (_text_of(v) for v in value) if text)
+    shown = json_value(value)
+    return "" if shown is None else str(shown)
+
+
+@register.filter
+def event_location(article) -> str:
+    """Where an event takes place (``location``, kept as the file wrote it)."""
+    return _text_of((article.extra or {}).get("location"))
+
+
+@register.filter
+def event_website(article) -> str:
+    """An event's ``website``, when it is an http(s) URL, ready for an ``href``."""
+    value = (article.extra or {}).get("website")
+    if not isinstance(value, str) or url_scheme(value) not in URL_SCHEMES:
+        return ""
+    return display_url(value)

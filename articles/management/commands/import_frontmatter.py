@@ -47,10 +47,22 @@ class Command(BaseCommand):
         for outcome in result.files:
             for error in outcome.errors:
                 self.stderr.write(self.style.ERROR(error) if outcome.status == "failed" else self.style.WARNING(error))
+            if outcome.traceback:
+                if verbosity >= 3:
+                    self.stderr.write(outcome.traceback.rstrip())
+                else:
+                    self.stderr.write("    (run with -v 3 to see the traceback of this unexpected error)")
+            if verbosity >= 2:
+                for warning in outcome.warnings:
+                    self.stderr.write(self.style.WARNING(f"note: {warning}"))
             if verbosity >= 2 and outcome.status != "unchanged":
                 self.stdout.write(f"{outcome.status}: {outcome.path}")
                 for key, (old, new) in outcome.changes.items():
-                    self.stdout.write(f"    {key}: {_short(old)} -> {_short(new)}")
+                    self.stdout.write(f"    {key if isinstance(key, str) and key.isprintable() else repr(key)}: {_short(old)} -> {_short(new)}")
+        # Files of collection folders that hold no item: usually an accident, so named.
+        for notice in result.notices:
+            if verbosity >= 1:
+                self.stderr.write(self.style.WARNING(notice))
         if result.skipped and verbosity >= 1:
             self.stdout.write(f"skipped {len(result.skipped)} files (api/ output or not content)")
             if verbosity >= 2:
