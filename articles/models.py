@@ -391,6 +391,15 @@ class Article(SourceRecord):
         return reverse("articles:article", args=[self.pk])
 
     @property
+    def provider_logos(self):
+        """The item's own logo renditions, else its provider's: computed here because a
+        template filter argument such as ``default:article.provider.images`` raises
+        (a 500) when the item has no provider row (a provider without a domain)."""
+        if self.provider_images:
+            return self.provider_images
+        return self.provider.images if self.provider_id else None
+
+    @property
     def awaiting_decision(self):
         return self.published is False and self.decided_at is None
 
