@@ -1124,18 +1124,29 @@ _ESCAPES = {"\0": "\\0", "\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v
             "\x85": "\\N", "\u2028": "\\L", "\u2029": "\\P", "\ufeff": "\\uFEFF"}
 
 
+def _unprintable(ch: str) -> bool:
+    """Characters YAML text cannot hold raw (outside its printable set, or read as a line
+    break or a stream's byte-order mark): they are written as double-quoted escapes."""
+    code = ord(ch)
+    return (code < 0x20 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF)
+            or ch in "\u2028\u2029\ufeff")
+
+
 def double_quoted(text: str) -> str:
     out = []
     for ch in text:
         esc = _ESCAPES.get(ch)
-        if esc is None and (ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or 0xD800 <= ord(ch) <= 0xDFFF or ord(ch) in (0xFFFE, 0xFFFF)):
+        if esc is None and _unprintable(ch):
             esc = f"\\x{ord(ch):02X}" if ord(ch) <= 0xFF else f"\\u{ord(ch):04X}"
         out.append(esc or ch)
     return '"' + "".join(out) + '"'
 
 
 def single_quoted(text: str) -> str | None:
-    if any(ch in text for ch in "\n\r\t") or any(ord(c) < 0x20 for c in text):
+    """``text`` in single quotes, or None when it holds a character single quotes cannot
+    carry (no escapes there: DEL, C1 controls and NEL, U+FFFE/U+FFFF, surrogates, line
+    and paragraph separators would make the file unreadable or read back changed)."""
+    if any(_unprintable(ch) for ch in text):
         return None
     return "'" + text.replace("'", "''") + "'"
 

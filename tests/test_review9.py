@@ -38,3 +38,30 @@ def test_an_item_with_only_a_provider_name_and_no_logo_has_a_page(tmp_path, clie
     article = Article.objects.get()
     html = client.get(article.get_absolute_url()).content.decode()
     assert "Example" in html and "provider__logo" not in html
+
+
+# F2 ---------------------------------------------------------------------------------
+
+ODD_CHARACTERS = ["\x7f", "\x80", "\x85", "\x9f", "\ufffe", "\uffff", "\u2028", "\u2029", "\ufeff", "\t"]
+
+
+@pytest.mark.parametrize("ch", ODD_CHARACTERS, ids=[f"U+{ord(c):04X}" for c in ODD_CHARACTERS])
+def test_an_edit_in_a_single_quoted_file_reads_back_exactly(ch):
+    from articles import frontmatter as fm
+
+    text = "---\ntitle: 'A title'\nnote: 'plain'\n---\n"
+    parsed = fm.parse("_news/x.md", text.encode(), "article")
+    value = f"a{ch}b'c"
+    for key in ("title", "note"):
+        edited = {**parsed.doc, key: value}
+        written = fm.render(parsed.source, edited, parsed.body, parsed.doc)
+        again = fm.parse("_news/x.md", written.encode("utf-8"), "article")
+        assert again.doc[key] == value, written
+        assert written.splitlines()[0:1] == ["---"] and "'plain'" in written or key == "note"
+
+
+def test_a_lone_surrogate_is_escaped_never_written_raw():
+    from articles import frontmatter as fm
+
+    assert fm.scalar("a\ud800b", "'") == '"a\\uD800b"'
+    assert fm.scalar("a\udfffb", None) == '"a\\uDFFFb"'
