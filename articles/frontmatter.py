@@ -35,6 +35,11 @@ except ImportError:  # pragma: no cover
 
 MAX_DEPTH = 32
 MAX_NODES = 50_000
+# Characters of scalar text (keys and values) a document may hold once its aliases are
+# expanded: a 200 KB file can name one long string thousands of times, small to read but
+# hundreds of megabytes to store, hash and export. A file without aliases holds at most
+# its own size (MAX_FILE_BYTES, 2 MiB by default), far below this.
+MAX_EXPANDED_CHARS = 8_000_000
 UTC = dt.timezone.utc
 
 # --------------------------------------------------------------------------------------
@@ -332,13 +337,20 @@ def _walk_checks(src: Source, root, loader=None) -> None:
     """
     seen_collections: set[int] = set()
     has_aliases = False
-    count = 0
+    count = chars = 0
     stack = [(root, 0, (), "")]
     while stack:
         node, depth, ancestors, where = stack.pop()
         count += 1
         if count > MAX_NODES:
             raise FrontMatterError(src.path, src.line_of(node), f"more than {MAX_NODES} values (alias expansion?)", field=_top(where))
+        if isinstance(node, yaml.ScalarNode):
+            chars += len(node.value)
+            if chars > MAX_EXPANDED_CHARS:
+                raise FrontMatterError(
+                    src.path, src.line_of(node), f"more than {MAX_EXPANDED_CHARS} characters of values once aliases are expanded",
+                    field=_top(where),
+                )
         if depth > MAX_DEPTH:
             raise FrontMatterError(src.path, src.line_of(node), f"nested deeper than {MAX_DEPTH} levels", field=_top(where))
         if node.tag not in SAFE_TAGS:
@@ -365,6 +377,7 @@ def _walk_checks(src: Source, root, loader=None) -> None:
                 if k.tag not in SAFE_TAGS:
                     raise FrontMatterError(src.path, src.line_of(k), f"YAML tag {k.tag!r} is not allowed", field=where or None)
                 name = f"{where}.{k.value}" if where else k.value
+                chars += len(k.value)
                 value = _checked_scalar(src, loader, k, name) if loader is not None else k.value
                 held = mapping_key(value, built)  # (the loader's NaN is one object: found by identity)
                 if held is _DUPLICATE:
