@@ -145,30 +145,40 @@ def guess_kind(rel: str) -> str | None:
     return None
 
 
-def _walk_files(top: str, base: str) -> list:
-    """(absolute path, path relative to ``base``, is a link) of every file under ``top``.
+def _walk_files(top: str, base: str) -> tuple[list, list]:
+    """(files, problems): (absolute path, path relative to ``base``, is a link) of every
+    file under ``top``, and (relative path, reason) of each folder or entry that could not
+    be listed or examined (a path too long for the system, no permission, an I/O error).
 
-    Links are listed (to be skipped and counted), never followed; unreadable folders are
-    passed over. Sorted folder by folder, like ``sorted(Path(top).rglob("*"))``.
+    Links are listed (to be skipped and counted), never followed. A problem is that
+    entry's failure, never the run's: the caller reports it by name. A folder gone since
+    its parent was listed is passed over. Sorted folder by folder, like
+    ``sorted(Path(top).rglob("*"))``.
     """
     cut = len(base.rstrip("/")) + 1
-    found = []
+    found, problems = [], []
     stack = [top]
     while stack:
         folder = stack.pop()
         try:
             with os.scandir(folder) as listing:
                 for entry in listing:
-                    if entry.is_symlink():
-                        found.append((entry.path, entry.path[cut:], True))
-                    elif entry.is_dir(follow_symlinks=False):
-                        stack.append(entry.path)
-                    elif entry.is_file(follow_symlinks=False):
-                        found.append((entry.path, entry.path[cut:], False))
-        except (PermissionError, FileNotFoundError, NotADirectoryError):
+                    try:
+                        if entry.is_symlink():
+                            found.append((entry.path, entry.path[cut:], True))
+                        elif entry.is_dir(follow_symlinks=False):
+                            stack.append(entry.path)
+                        elif entry.is_file(follow_symlinks=False):
+                            found.append((entry.path, entry.path[cut:], False))
+                    except OSError as exc:
+                        problems.append((entry.path[cut:], exc.strerror or str(exc)))
+        except (FileNotFoundError, NotADirectoryError):
             continue
+        except OSError as exc:
+            problems.append((folder[cut:] + "/", exc.strerror or str(exc)))
     found.sort(key=lambda item: item[1].split("/"))
-    return found
+    problems.sort()
+    return found, problems
 
 
 def shown_path(rel: str) -> str:
@@ -198,7 +208,11 @@ def discover(paths, root=None):
         if path.is_file():
             files = [(str(path), path.relative_to(base).as_posix(), path.is_symlink())]
         else:
-            files = _walk_files(str(path), str(base))
+            files, problems = _walk_files(str(path), str(base))
+            for rel, reason in problems:
+                shown = shown_path(rel)
+                if not _folder(shown.rstrip("/"))[0]:  # (not in a folder that is skipped anyway)
+                    refused.append((shown, f"{shown}: cannot be read: {reason}"))
         for abs_path, rel, is_link in files:
             shown = shown_path(rel)
             if is_link:

@@ -65,3 +65,36 @@ def test_a_lone_surrogate_is_escaped_never_written_raw():
 
     assert fm.scalar("a\ud800b", "'") == '"a\\uD800b"'
     assert fm.scalar("a\udfffb", None) == '"a\\uDFFFb"'
+
+
+# F4 ---------------------------------------------------------------------------------
+
+def make_deep_folder(root, levels=18):
+    """Folders nested (by descriptor) past PATH_MAX: listing them by path gives ENAMETOOLONG."""
+    import os
+
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    names = []
+    for i in range(levels):
+        name = f"d{i:02d}" + "x" * 250
+        os.mkdir(name, dir_fd=fd)
+        inner = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=fd)
+        os.close(fd)
+        fd = inner
+        names.append(name)
+    out = os.open("deep.md", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd)
+    os.write(out, NEWS_ITEM.encode())
+    os.close(out)
+    os.close(fd)
+    return names
+
+
+def test_a_path_too_long_to_list_fails_by_name_and_the_run_goes_on(tmp_path):
+    root = site(tmp_path, {"_news/2024-03-01-good.md": NEWS_ITEM})
+    names = make_deep_folder(root / "_news")
+    status, out, err = run("import_frontmatter", root)
+    assert status == 1 and "Traceback" not in err
+    assert Article.objects.get().path == "_news/2024-03-01-good.md"
+    (line,) = [line for line in err.splitlines() if line.startswith("_news/d00")]
+    assert "cannot be read: File name too long" in line and names[0] in line
+    assert out[-1].startswith("created 1, updated 0, unchanged 0, conflicts 0, failed 1 ")
