@@ -574,6 +574,7 @@ class Importer:
         self.pending: list[Loaded] = []
         self.may_publish = by is None or by.has_perm("articles.publish_article")
         self.existing = {}
+        self.site_root = None  # the folder paths are relative to (set by _import_paths)
         self.known_stats = {}  # path -> file_signature() of the file last read, when trusted
         self.load_caches()
         if new_only:
@@ -844,7 +845,15 @@ class Importer:
         try:
             with transaction.atomic():
                 obj = self._find_small(item)
-                if item.kind == "provider" and obj is not None and obj.domain != item.doc.get("domain"):
+                if obj is not None and obj.path != item.rel and self._still_there(obj.path):
+                    # Two files name one provider (domain) or topic (_id, else the slug
+                    # of its name): the first stays, the other fails, run after run.
+                    what = f"domain {item.doc['domain']!r}" if item.kind == "provider" else f"topic {obj.topic_id!r}"
+                    self.outcome(item.rel, "failed", item.kind, errors=[
+                        f"{item.rel}: {'domain' if item.kind == 'provider' else '_id'}: the same {what} as {obj.path}; kept that file's"])
+                    return
+                if (item.kind == "provider" and obj is not None and obj.domain != item.doc.get("domain")
+                        and item.doc.get("domain") in (obj.aliases or ())):
                     # The file of a provider merged into another (its domain is an alias
                     # now): the provider kept is not overwritten with the old record.
                     self.outcome(item.rel, "unchanged", item.kind, object_id=obj.pk)
@@ -871,6 +880,13 @@ class Importer:
                 else:
                     values = topic_rows(item.doc)
                     values["parent"] = self._parent(values["parent_ref"], values["topic_id"])
+                clash = (Provider.objects.filter(domain__iexact=values["domain"]) if item.kind == "provider"
+                         else Topic.objects.filter(topic_id=values["topic_id"])).exclude(pk=obj.pk).first()
+                if clash is not None:  # the file now names another record's identity
+                    field, key = ("domain", values["domain"]) if item.kind == "provider" else ("_id", values["topic_id"])
+                    self.outcome(item.rel, "failed", item.kind, errors=[
+                        f"{item.rel}: {field}: {key!r} is already that of {clash.path or clash}; kept as it was"])
+                    return
                 for name, value in values.items():
                     setattr(obj, name, value)
                 obj.path, obj.body, obj.source_text, obj.source_sha = item.rel, item.body, item.text, item.sha
@@ -896,10 +912,20 @@ class Importer:
             message = "; ".join(f"{k}: {', '.join(v)}" for k, v in exc.message_dict.items()) if isinstance(exc, ValidationError) and hasattr(exc, "message_dict") else str(exc)
             self.outcome(item.rel, "failed", item.kind, errors=[f"{item.rel}: {message}"])
 
+    def _still_there(self, rel) -> bool:
+        """Whether the site still has a file at ``rel`` (else it was renamed or removed)."""
+        if not rel or self.site_root is None:
+            return False
+        try:
+            os.lstat(os.path.join(self.site_root, rel))
+        except OSError:
+            return False
+        return True
+
     def _find_small(self, item):
         if item.kind == "provider":
             domain = item.doc["domain"]
-            obj = Provider.objects.filter(path=item.rel).first() or Provider.objects.filter(domain=domain).first()
+            obj = Provider.objects.filter(path=item.rel).first() or Provider.objects.filter(domain__iexact=domain).first()
             if obj is None and domain in self.providers:
                 obj = Provider.objects.get(pk=self.providers[domain])
             return obj
@@ -1147,6 +1173,8 @@ def _import_paths(paths, *, root, dry_run, overwrite, jobs, by, progress) -> Imp
     entries, skipped, refused = discover(paths, root)
     importer = Importer(dry_run=dry_run, overwrite=overwrite, by=by, progress=progress)
     importer.result.skipped.extend(skipped)
+    if entries:
+        importer.site_root = entries[0][0][: -len(entries[0][1]) - 1]
     for rel, message in refused:
         importer.outcome(rel, "failed", errors=[message])
     known = importer.known_shas()

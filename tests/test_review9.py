@@ -98,3 +98,73 @@ def test_a_path_too_long_to_list_fails_by_name_and_the_run_goes_on(tmp_path):
     (line,) = [line for line in err.splitlines() if line.startswith("_news/d00")]
     assert "cannot be read: File name too long" in line and names[0] in line
     assert out[-1].startswith("created 1, updated 0, unchanged 0, conflicts 0, failed 1 ")
+
+
+# F5, F6 -----------------------------------------------------------------------------
+
+PROVIDER = "---\ntaxonomy: organization\nname: {name}\ndomain: {domain}\n---\n"
+TOPIC = "name: {name}\n"
+
+
+@pytest.mark.parametrize("second", ["_data/organizations/z-example.md", "_data/organizations/more/example.org.md"])
+def test_two_provider_files_for_one_domain_keep_the_first_run_after_run(tmp_path, second):
+    root = site(tmp_path, {
+        "_data/organizations/example.org.md": PROVIDER.format(name="First", domain="example.org"),
+        second: PROVIDER.format(name="Second", domain="Example.ORG" if "z-" in second else "example.org"),
+    })
+    for attempt in range(3):
+        status, out, err = run("import_frontmatter", root)
+        assert status == 1, (attempt, err)
+        (line,) = [line for line in err.splitlines() if line.startswith(second)]
+        assert "the same domain" in line and "_data/organizations/example.org.md" in line
+        provider = Provider.objects.get()
+        assert (provider.name, provider.path) == ("First", "_data/organizations/example.org.md")
+
+
+def test_two_topic_files_for_one_topic_keep_the_first_run_after_run(tmp_path):
+    root = site(tmp_path, {
+        "_data/topics/01-ai.yaml": TOPIC.format(name="AI"),
+        "_data/topics/02-ai.yaml": TOPIC.format(name="ai"),
+    })
+    for attempt in range(2):
+        status, out, err = run("import_frontmatter", root)
+        assert status == 1
+        (line,) = [line for line in err.splitlines() if line.startswith("_data/topics/02-ai.yaml")]
+        assert "the same topic 'ai' as _data/topics/01-ai.yaml" in line
+        assert list(Topic.objects.values_list("name", "path")) == [("AI", "_data/topics/01-ai.yaml")]
+
+
+def test_a_renamed_provider_file_takes_its_provider_over(tmp_path):
+    root = site(tmp_path, {"_data/organizations/example.org.md": PROVIDER.format(name="First", domain="example.org")})
+    assert run("import_frontmatter", root)[0] == 0
+    (root / "_data/organizations/example.org.md").rename(root / "_data/organizations/example-org.md")
+    status, out, err = run("import_frontmatter", root)
+    assert status == 0, err
+    assert list(Provider.objects.values_list("path", flat=True)) == ["_data/organizations/example-org.md"]
+
+
+def test_a_provider_file_whose_domain_changed_updates_its_provider(tmp_path):
+    path = "_data/organizations/example.org.md"
+    root = site(tmp_path, {path: PROVIDER.format(name="Example", domain="example.org")})
+    assert run("import_frontmatter", root)[0] == 0
+    write(root, path, PROVIDER.format(name="Example", domain="example.net"))
+    status, out, err = run("import_frontmatter", root, verbosity=2)
+    assert status == 0, err
+    assert out[-1].startswith("created 0, updated 1, unchanged 0")
+    assert list(Provider.objects.values_list("domain", "path")) == [("example.net", path)]
+    write(root, "_data/organizations/other.md", PROVIDER.format(name="Other", domain="other.org"))
+    assert run("import_frontmatter", root)[0] == 0
+    write(root, path, PROVIDER.format(name="Example", domain="other.org"))  # another's domain
+    status, out, err = run("import_frontmatter", root)
+    assert status == 1 and "domain: 'other.org' is already that of _data/organizations/other.md" in err
+    assert sorted(Provider.objects.values_list("domain", flat=True)) == ["example.net", "other.org"]
+
+
+def test_a_topic_file_whose_fields_changed_updates_its_topic(tmp_path):
+    path = "_data/topics/01-ai.yaml"
+    root = site(tmp_path, {path: "_id: ai\nname: AI\n"})
+    assert run("import_frontmatter", root)[0] == 0
+    write(root, path, "_id: ml\nname: Machine learning\n")
+    status, out, err = run("import_frontmatter", root)
+    assert status == 0, err
+    assert list(Topic.objects.values_list("topic_id", "name", "path")) == [("ml", "Machine learning", path)]
