@@ -43,7 +43,15 @@ SMALL_KINDS = ("topic", "maybe-topic", "provider")
 # Chunks of files in flight per --jobs worker: enough for the workers to go on parsing
 # while the database takes a batch (BATCH_SIZE files) in one go.
 WINDOW = 8
-SKIP_DIRS = {"api", "_site", "_layouts", "_includes", "_sass", "assets", "node_modules", "vendor", ".git"}
+# Folders of the site root that hold no content of the format: the JSON API's output,
+# Jekyll's build output and theme parts, static files, and drafts. Jekyll never
+# publishes ``_drafts/`` (not a collection: posts nobody has decided to publish yet):
+# its files are skipped and named at the default verbosity, never made public items.
+# Below the root these names are ordinary folders (``_news/api/`` is news).
+ROOT_SKIP_DIRS = {"api", "_site", "_layouts", "_includes", "_sass", "_plugins", "assets", "vendor", "_drafts"}
+DRAFTS = "_drafts"
+# Skipped at any depth: dependencies and hidden folders (.git, ...).
+SKIP_DIRS = {"node_modules"}
 STATUSES = ("created", "updated", "unchanged", "conflict", "failed")
 # A first import (no item stored yet) of at least this many files builds PostgreSQL's
 # search indexes once at the end rather than row by row (see search_indexes.py).
@@ -121,7 +129,7 @@ def find_root(path: Path) -> Path:
 def _folder(folder: str) -> tuple:
     """(skipped, first part, second part, depth) of a folder relative to the root."""
     parts = folder.split("/") if folder else []
-    skipped = any(p in SKIP_DIRS or p.startswith(".") for p in parts)
+    skipped = bool(parts) and parts[0] in ROOT_SKIP_DIRS or any(p in SKIP_DIRS or p.startswith(".") for p in parts)
     return skipped, parts[0] if parts else None, parts[1] if len(parts) > 1 else None, len(parts)
 
 
@@ -1173,6 +1181,9 @@ def _import_paths(paths, *, root, dry_run, overwrite, jobs, by, progress) -> Imp
     entries, skipped, refused = discover(paths, root)
     importer = Importer(dry_run=dry_run, overwrite=overwrite, by=by, progress=progress)
     importer.result.skipped.extend(skipped)
+    for rel in skipped:
+        if rel.startswith(DRAFTS + "/") and rel.lower().endswith(fm.CONTENT_SUFFIXES):
+            importer.result.notices.append(f"{rel}: skipped: a draft ({DRAFTS}/ is never published)")
     if entries:
         importer.site_root = entries[0][0][: -len(entries[0][1]) - 1]
     for rel, message in refused:

@@ -168,3 +168,29 @@ def test_a_topic_file_whose_fields_changed_updates_its_topic(tmp_path):
     status, out, err = run("import_frontmatter", root)
     assert status == 0, err
     assert list(Topic.objects.values_list("topic_id", "name", "path")) == [("ml", "Machine learning", path)]
+
+
+# F8, and the minor one: api/, vendor/, assets/ are skipped at the site root only -----
+
+def test_drafts_are_never_public_items_and_are_named(tmp_path, client):
+    root = site(tmp_path, {
+        "_drafts/2024-03-02-unfinished.md": NEWS_ITEM.replace("A title", "Unfinished draft"),
+        "_news/2024-03-01-a.md": NEWS_ITEM,
+    })
+    status, out, err = run("import_frontmatter", root)
+    assert status == 0, err
+    assert "_drafts/2024-03-02-unfinished.md: skipped: a draft (_drafts/ is never published)" in out + err.splitlines()
+    assert list(Article.objects.values_list("path", flat=True)) == ["_news/2024-03-01-a.md"]
+    assert "Unfinished draft" not in client.get("/").content.decode()
+
+
+def test_output_folders_are_skipped_at_the_root_only(tmp_path):
+    root = site(tmp_path, {
+        "api/news/x.md": NEWS_ITEM, "assets/x.md": NEWS_ITEM, "vendor/x.md": NEWS_ITEM,
+        "_news/api/2024-03-01-a.md": NEWS_ITEM, "_learning/assets/b.md": NEWS_ITEM, "_samples/vendor/c.md": NEWS_ITEM,
+        "_news/node_modules/d.md": NEWS_ITEM, "_news/.hidden/e.md": NEWS_ITEM,
+    })
+    status, out, err = run("import_frontmatter", root)
+    assert status == 0, err
+    assert sorted(Article.objects.values_list("path", flat=True)) == [
+        "_learning/assets/b.md", "_news/api/2024-03-01-a.md", "_samples/vendor/c.md"]
