@@ -1,4 +1,5 @@
 """The admin site, whose index is the editors' desk."""
+import datetime
 import functools
 
 from django.contrib import admin
@@ -6,6 +7,7 @@ from django.contrib.admin.views.main import ERROR_FLAG
 from django.core.exceptions import BadRequest
 from django.http import HttpResponseRedirect
 from django.template.response import SimpleTemplateResponse
+from django.utils.dateparse import parse_datetime
 
 from .output import strip_response
 
@@ -27,11 +29,14 @@ def odd_queries_answered(view):
     def wrapper(request, *args, **kwargs):
         if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
             raise BadRequest("The query string holds a NUL character.")
+        url_name = request.resolver_match.url_name if request.resolver_match else ""
+        a_list = request.method in ("GET", "HEAD") and url_name.endswith("_changelist")
         try:
+            if a_list and any(_offset_past_the_database(value) for _key, values in request.GET.lists() for value in values):
+                raise ValueError("a UTC offset of 16 hours or more")
             return view(request, *args, **kwargs)
         except (OverflowError, ValueError):
-            url_name = request.resolver_match.url_name if request.resolver_match else ""
-            if request.method not in ("GET", "HEAD") or not url_name.endswith("_changelist"):
+            if not a_list:
                 raise
             # What ModelAdmin.changelist_view does with IncorrectLookupParameters.
             if ERROR_FLAG in request.GET:
@@ -39,6 +44,23 @@ def odd_queries_answered(view):
             return HttpResponseRedirect(f"{request.path}?{ERROR_FLAG}=1")
 
     return wrapper
+
+
+# PostgreSQL refuses a timestamp whose UTC offset is 16 hours or more (a DataError,
+# raised while the list is built, that also breaks the request's transaction); Python
+# and Django's parser take offsets up to 24 hours. No real zone is that far from UTC.
+MAX_DATABASE_OFFSET = datetime.timedelta(hours=16)
+
+
+def _offset_past_the_database(value: str) -> bool:
+    if len(value) < 16 or not value[:4].isdigit():  # (cheap: most values are no date-time)
+        return False
+    try:
+        parsed = parse_datetime(value.strip())
+    except ValueError:
+        return False
+    offset = parsed.utcoffset() if parsed is not None else None
+    return offset is not None and abs(offset) >= MAX_DATABASE_OFFSET
 
 
 class NewsroomAdminSite(admin.AdminSite):

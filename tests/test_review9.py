@@ -194,3 +194,22 @@ def test_output_folders_are_skipped_at_the_root_only(tmp_path):
     assert status == 0, err
     assert sorted(Article.objects.values_list("path", flat=True)) == [
         "_learning/assets/b.md", "_news/api/2024-03-01-a.md", "_samples/vendor/c.md"]
+
+
+# F9 ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("url", [
+    "/admin/articles/article/?published_at__gte=2024-01-01T00:00:00%2B16:00",
+    "/admin/articles/reviewitem/?published_at__lt=2024-01-01%2000:00:00-23:59",
+    "/admin/articles/article/?decided_at__gte=2024-01-01T00:00:00%2B16",
+    "/admin/articles/decision/?at__gte=2024-01-01T00:00:00-16:00",
+])
+def test_a_utc_offset_the_database_refuses_gets_the_error_flag_not_a_500(client, admin_user, url):
+
+
+    client.force_login(admin_user)
+    response = client.get(url)
+    assert response.status_code == 302 and response["Location"].endswith("?e=1"), url
+    assert client.get(response["Location"]).status_code == 200
+    ok = url.replace("16:00", "15:00").replace("%2B16", "%2B15").replace("23:59", "15:59")
+    assert client.get(ok).status_code == 200, ok
