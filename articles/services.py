@@ -3,6 +3,7 @@
 Keyword-only functions, each one transaction. The admin, the API and the management
 commands all call these; none of them writes ``Article.published`` itself.
 """
+import datetime as dt
 import logging
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -347,7 +348,13 @@ def related_suggestions(*, article: Article, limit: int = 8, window_days: int = 
 
     if article.published_at is None:
         return []
-    start, end = article.published_at - timedelta(days=window_days), article.published_at + timedelta(days=window_days)
+    # Clamped to the calendar: an item dated in the first or last days of years 1 and 9999
+    # has no date window days away on one side (OverflowError, a 500 of its change page).
+    lowest = dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+    highest = dt.datetime.max.replace(tzinfo=dt.timezone.utc)
+    at = article.published_at
+    start = at - timedelta(days=window_days) if at - lowest > timedelta(days=window_days) else lowest
+    end = at + timedelta(days=window_days) if highest - at > timedelta(days=window_days) else highest
     linked = set(RelatedStory.objects.filter(article=article, target__isnull=False).values_list("target_id", flat=True))
     topic_ids = set(ArticleTopic.objects.filter(article=article).values_list("topic_id", flat=True))
     candidates = list(

@@ -213,3 +213,20 @@ def test_a_utc_offset_the_database_refuses_gets_the_error_flag_not_a_500(client,
     assert client.get(response["Location"]).status_code == 200
     ok = url.replace("16:00", "15:00").replace("%2B16", "%2B15").replace("23:59", "15:59")
     assert client.get(ok).status_code == 200, ok
+
+
+# F10 --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00Z", "0001-01-02T12:00:00Z", "9999-12-31T23:59:59Z", "9999-12-30T00:00:00Z"])
+def test_the_change_page_of_an_item_at_the_ends_of_the_calendar(tmp_path, admin_client, when):
+    root = site(tmp_path, {
+        "_news/a.md": NEWS_ITEM.replace("2024-03-01T10:00:00Z", when),
+        "_news/b.md": NEWS_ITEM.replace("2024-03-01T10:00:00Z", when).replace("A title", "A title too"),
+    })
+    assert run("import_frontmatter", root)[0] == 0
+    article = Article.objects.get(path="_news/a.md")
+    assert article.published_at.year in (1, 9999)
+    for url in (f"/admin/articles/article/{article.pk}/change/", f"/admin/articles/reviewitem/{article.pk}/change/"):
+        response = admin_client.get(url)
+        assert response.status_code == 200, url
+        assert "A title too" in response.content.decode()  # suggested: same day, same words
