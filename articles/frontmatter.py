@@ -407,10 +407,13 @@ def _checked_scalar(src: Source, loader, node, where: str):
         raise FrontMatterError(src.path, src.line_of(node), f"YAML tag {node.tag!r} cannot mark a scalar", field=where or None)
     try:
         return build(loader, node)
-    except (ValueError, OverflowError, ArithmeticError) as exc:
+    # (An explicit tag on a value it cannot mark: ``!!timestamp soon`` fails to match in
+    # PyYAML's constructor (AttributeError), ``!!bool maybe`` is not in its table (KeyError).)
+    except (ValueError, OverflowError, ArithmeticError, KeyError, AttributeError, TypeError) as exc:
         kind = node.tag.rsplit(":", 1)[-1]
+        detail = f" ({exc})" if isinstance(exc, (ValueError, ArithmeticError)) else ""
         raise FrontMatterError(
-            src.path, src.line_of(node), f"not a valid YAML {kind}: {_show(node.value)} ({exc})", field=where or None,
+            src.path, src.line_of(node), f"not a valid YAML {kind}: {_show(node.value)}{detail}", field=where or None,
         ) from None
 
 
@@ -552,7 +555,7 @@ def _scalar(loader: CheckingLoader, node):
         raise _Refused
     try:
         return build(loader, node)
-    except (ValueError, ArithmeticError):  # 2024-02-30, an int of 5,000 digits: named by the walk
+    except (ValueError, ArithmeticError, KeyError, AttributeError, TypeError):  # 2024-02-30, 5,000 digits: named by the walk
         raise _Refused from None
 
 
