@@ -141,6 +141,8 @@ def item_json(article) -> dict:
     for key, value in extra.items():
         if key not in item and key not in HIDDEN_EXTRA:
             item[key] = value
+    if isinstance(item.get("website"), str):  # a link like webUrl (checked on import): shown as one
+        item["website"] = json_url(item["website"])
     return item
 
 

@@ -875,7 +875,23 @@ def normalize_article(src: Source, c: "_Checker | None" = None) -> dict:
             doc[key] = check(doc[key], node_of(key), key)
             if not doc[key]:
                 del doc[key]
+    # Links of other collections (an event's or a person's website, an event's location
+    # when it is a link) are shown and served like any URL field: the same policy.
+    for key in ("website", "location"):
+        value = src.raw.get(key) if key in nodes else None
+        if not isinstance(value, str):
+            continue
+        problem = url_problem(value)
+        if key == "location" and url_scheme(value) not in LINK_SCHEMES_REFUSED:
+            continue  # a place ("Online: Teams", "Seattle, WA"), not a link
+        if problem:
+            c.fail(node_of(key), key, problem)
     return doc
+
+
+# Schemes that make a link run code or read local data: a free-text value (an event's
+# location) is refused only when it starts with one of these.
+LINK_SCHEMES_REFUSED = {"javascript", "vbscript", "data", "file", "blob"}
 
 
 def normalize_provider(src: Source, c: "_Checker | None" = None) -> dict:

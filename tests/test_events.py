@@ -33,7 +33,7 @@ def events_site(tmp_path):
     write(tmp_path, "_events/2020-01-01-long-ago.md", event("long ago", "2020-01-01T09:00:00Z", "2020-01-02T17:00:00Z"))
     write(tmp_path, "_events/ongoing.md", event("ongoing", fmt(now - dt.timedelta(days=1)), fmt(now + dt.timedelta(days=1))))
     write(tmp_path, "_events/soon.md", event("soon", fmt(now + dt.timedelta(days=3)), location="{city: Lisbon, online: true}"))
-    write(tmp_path, "_events/later.md", event("later", (now + dt.timedelta(days=30)).date().isoformat(), website='"javascript:alert(1)"'))
+    write(tmp_path, "_events/later.md", event("later", (now + dt.timedelta(days=30)).date().isoformat(), website='"https://later.example/a b"'))
     write(tmp_path, "_events/2023-05-05-last-year.md", event("last year", "2023-05-05 10:00:00 +02:00", "2023-05-05 18:00:00 +02:00"))
     write(tmp_path, "_events/undated.md", "---\ntitle: Undated\ncategory: events\nlocation: TBD\n---\n")
     write(tmp_path, "_archive/_news/2019-05-01-old.md", "---\ncategory: news\ntitle: Old news\npublishedDateTime: 2019-05-01T08:00:00Z\n---\n")
@@ -85,7 +85,7 @@ def test_the_events_page_lists_upcoming_then_past(client, events_site):
     assert past.index("Last Year") < past.index("Long Ago") < past.index("Undated")
     assert "Lisbon, True" in upcoming  # a mapping location, shown as its values
     assert 'href="https://conf.example/"' in page
-    assert "javascript:" not in page  # a website that is not http(s) is not linked
+    assert "javascript:" not in page and "https://later.example/a%20b" in page  # (a javascript: website is refused on import)
     assert 'href="/events/"' in client.get("/").content.decode()  # the site's navigation
 
 
