@@ -28,16 +28,21 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
-from . import services
+from .editorial.actions import (
+    DECISION_ACTIONS, AddTopicAction, LinkRelatedAction, MergeProvidersAction, PublishAction, QueueAction, RejectAction,
+    SchedulePublishAction, UnpublishAction,
+)
+from .editorial.history import record_change
+from .editorial.paths import article_default_path
+from .editorial.related import related_story_from, related_suggestions
 from .admin_views import ImportExportViews
 from .output import display_url, json_value, printable
 from .models import (
-    Article, ArticleChange, ArticleImage, ArticleTopic, Decision, Provider, RelatedStory, ReviewItem,
+    PUBLISH_PERMISSION, Article, ArticleChange, ArticleImage, ArticleTopic, Decision, Provider, RelatedStory, ReviewItem,
     ScheduledPublication, Topic, TriageRule,
 )
 from .templatetags.public import sanitize_body
 
-PUBLISH_PERM = "articles.publish_article"
 MAX_ID = 2**63 - 1  # BigAutoField's largest key
 
 
@@ -563,7 +568,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
 
     # ---- permissions ----
     def has_publish_permission(self, request, obj=None):
-        return request.user.has_perm(PUBLISH_PERM)
+        return request.user.has_perm(PUBLISH_PERMISSION)
 
     # ---- lists ----
     def get_queryset(self, request):
@@ -738,7 +743,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
     def suggestions(self, obj):
         if obj.pk is None:
             return ""
-        found = services.related_suggestions(article=obj)
+        found = related_suggestions(article=obj)
         if not found:
             return "No likely related items (none close in time shares a topic or title words)."
         url = reverse("admin:articles_article_link", args=[quote(obj.pk)])
@@ -753,7 +758,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if not obj.path:
-            obj.path = services.article_default_path(collection=obj.collection or "news", title=obj.display_title if obj.title or obj.name else "",
+            obj.path = article_default_path(collection=obj.collection or "news", title=obj.display_title if obj.title or obj.name else "",
                                                      published_at=obj.published_at)
         if not change:
             obj.published = False  # a new item awaits a decision like any other
@@ -765,10 +770,10 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
                 changes[name] = (form.initial.get(name), form.cleaned_data.get(name))
         super().save_model(request, obj, form, change)
         if change and changes:
-            services.record_change(article=obj, source=ArticleChange.Source.ADMIN, by=request.user, changes=changes,
+            record_change(article=obj, source=ArticleChange.Source.ADMIN, by=request.user, changes=changes,
                                    summary="Edited: " + ", ".join(changes), at=obj.modified_at)
         elif not change:
-            services.record_change(article=obj, source=ArticleChange.Source.ADMIN, by=request.user, summary="Created", at=obj.modified_at)
+            record_change(article=obj, source=ArticleChange.Source.ADMIN, by=request.user, summary="Created", at=obj.modified_at)
         decision = form.cleaned_data.get("decision") if "decision" in form.cleaned_data else ""
         if decision:
             self._decide(request, obj, decision, form.cleaned_data.get("decision_note", ""), form.cleaned_data.get("publish_at"))
@@ -780,7 +785,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
         for obj in instances:
             if isinstance(obj, RelatedStory) and obj.target_id and not (obj.title or obj.web_url):
                 # Linked through autocomplete: the entry describes the item, as files do.
-                filled = services.related_story_from(obj.target, article=form.instance, position=obj.position)
+                filled = related_story_from(obj.target, article=form.instance, position=obj.position)
                 for name in ("title", "excerpt", "published_at", "web_url", "type", "provider_name", "provider_domain", "quality"):
                     if getattr(obj, name) in (None, ""):
                         setattr(obj, name, getattr(filled, name))
@@ -789,7 +794,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
         counts = {"added": len(formset.new_objects), "changed": len(formset.changed_objects), "removed": len(formset.deleted_objects)}
         if any(counts.values()) and change:
             label = formset.model._meta.verbose_name_plural
-            services.record_change(
+            record_change(
                 article=form.instance, source=ArticleChange.Source.ADMIN, by=request.user,
                 summary=f"{label}: " + ", ".join(f"{n} {k}" for k, n in counts.items() if n),
                 changes={str(label): [None, ", ".join(f"{n} {k}" for k, n in counts.items() if n)]},
@@ -798,17 +803,17 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
             for inline_form in formset.forms:
                 story = inline_form.instance
                 if inline_form.cleaned_data.get("link_back") and story.pk and story.target_id:
-                    services.LinkRelatedAction(story.target, target=form.instance, user=request.user).execute()
+                    LinkRelatedAction(story.target, target=form.instance, user=request.user).execute()
         return instances
 
     def _decide(self, request, obj, decision, note, publish_at=None):
         try:
             if decision == "schedule":
-                services.SchedulePublishAction(obj, publish_at=publish_at, user=request.user, note=note).execute()
+                SchedulePublishAction(obj, publish_at=publish_at, user=request.user, note=note).execute()
             elif decision == "queue":
-                services.CancelScheduleAction(obj, user=request.user, note=note).execute()
+                QueueAction(obj, user=request.user, note=note).execute()
             else:
-                services.DECISION_ACTIONS[decision](obj, user=request.user, note=note).execute()
+                DECISION_ACTIONS[decision](obj, user=request.user, note=note).execute()
         except ValidationError as exc:
             self.message_user(request, "; ".join(exc.messages), messages.ERROR)
             return False
@@ -849,11 +854,11 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
             raise PermissionDenied
         obj = get_object_or_404(Article, pk=unquote(object_id))
         decision = request.POST.get("decision", "")
-        if decision not in services.DECISION_ACTIONS:
+        if decision not in DECISION_ACTIONS:
             self.message_user(request, "Unknown decision.", messages.ERROR)
         else:
             note = (request.POST.get(f"note-{obj.pk}") or request.POST.get("note") or "").strip()
-            services.DECISION_ACTIONS[decision](obj, user=request.user, note=note).execute()
+            DECISION_ACTIONS[decision](obj, user=request.user, note=note).execute()
             label = Decision.Action(decision).label.lower()
             self.message_user(request, format_html("“{}” {}.", obj.display_title, label), messages.SUCCESS)
         changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
@@ -867,7 +872,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
             raise PermissionDenied
         target = get_object_or_404(Article, pk=as_id(request.POST.get("target")))
         try:
-            created = services.LinkRelatedAction(obj, target=target, user=request.user,
+            created = LinkRelatedAction(obj, target=target, user=request.user,
                                                  both_ways=request.POST.get("both_ways") == "1").execute()
         except ValidationError as exc:
             self.message_user(request, "; ".join(exc.messages), messages.ERROR)
@@ -896,17 +901,17 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
     @admin.action(permissions=["publish"], description="Publish selected items")
     def publish_selected(self, request, queryset):
         note = self._note(request)
-        self._run(request, queryset, lambda a: services.PublishAction(a, user=request.user, note=note), "Published")
+        self._run(request, queryset, lambda a: PublishAction(a, user=request.user, note=note), "Published")
 
     @admin.action(permissions=["publish"], description="Reject selected items")
     def reject_selected(self, request, queryset):
         note = self._note(request)
-        self._run(request, queryset, lambda a: services.RejectAction(a, user=request.user, note=note), "Rejected")
+        self._run(request, queryset, lambda a: RejectAction(a, user=request.user, note=note), "Rejected")
 
     @admin.action(permissions=["publish"], description="Unpublish selected items")
     def unpublish_selected(self, request, queryset):
         note = self._note(request)
-        self._run(request, queryset, lambda a: services.UnpublishAction(a, user=request.user, note=note), "Unpublished")
+        self._run(request, queryset, lambda a: UnpublishAction(a, user=request.user, note=note), "Unpublished")
 
     @admin.action(permissions=["publish"], description="Schedule selected items (set “Publish at”)")
     def schedule_selected(self, request, queryset):
@@ -917,7 +922,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
             self.message_user(request, "Set “Publish at” in the action bar to schedule.", messages.ERROR)
             return
         note = self._note(request)
-        self._run(request, queryset, lambda a: services.SchedulePublishAction(a, publish_at=when, user=request.user, note=note),
+        self._run(request, queryset, lambda a: SchedulePublishAction(a, publish_at=when, user=request.user, note=note),
                   "Scheduled")
 
     @admin.action(permissions=["view"], description="Export selected items as a .zip site")
@@ -931,7 +936,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
         if topic is None:
             self.message_user(request, "Choose a topic in the action bar first.", messages.ERROR)
             return
-        n = services.AddTopicAction(queryset, topic=topic, user=request.user).execute()
+        n = AddTopicAction(queryset, topic=topic, user=request.user).execute()
         self.message_user(request, f"Added topic “{topic.name}” to {n} item{'s' if n != 1 else ''}.", messages.SUCCESS)
 
 
@@ -1036,13 +1041,13 @@ class ScheduledPublicationAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
-        return request.user.has_perm(PUBLISH_PERM) and super().has_change_permission(request, obj)
+        return request.user.has_perm(PUBLISH_PERMISSION) and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         return False  # cancelling goes through the action, which records the decision
 
     def has_publish_permission(self, request):
-        return request.user.has_perm(PUBLISH_PERM)
+        return request.user.has_perm(PUBLISH_PERMISSION)
 
     @admin.display(description="Item")
     def article_link(self, obj):
@@ -1056,12 +1061,12 @@ class ScheduledPublicationAdmin(admin.ModelAdmin):
     def cancel_selected(self, request, queryset):
         n = 0
         for schedule in queryset.select_related("article"):
-            services.CancelScheduleAction(schedule.article, user=request.user, note="schedule cancelled").execute()
+            QueueAction(schedule.article, user=request.user, note="schedule cancelled").execute()
             n += 1
         self.message_user(request, f"Cancelled {n} scheduled publication{'s' if n != 1 else ''}.", messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
-        services.SchedulePublishAction(obj.article, publish_at=obj.publish_at, user=request.user, note=obj.note).execute()
+        SchedulePublishAction(obj.article, publish_at=obj.publish_at, user=request.user, note=obj.note).execute()
 
 
 @admin.register(TriageRule)
@@ -1242,7 +1247,7 @@ class ProviderAdmin(admin.ModelAdmin):
             if into is None:
                 self.message_user(request, "Choose the provider to keep.", messages.ERROR)
             else:
-                moved = services.MergeProvidersAction(into=into, merged=providers, user=request.user).execute()
+                moved = MergeProvidersAction(into=into, merged=providers, user=request.user).execute()
                 self.message_user(request, f"Merged {len(providers) - 1} provider(s) into {into.domain}; {moved} items moved.", messages.SUCCESS)
                 return None
         counts = dict(Article.objects.filter(provider__in=providers).order_by().values("provider").annotate(n=Count("id")).values_list("provider", "n"))

@@ -61,7 +61,7 @@ class NewsroomAdminSite(admin.AdminSite):
         return wrapper
 
     def index(self, request, extra_context=None):
-        from .desk_selectors import desk_summary
+        from .editorial.selectors import desk_summary
 
         context = dict(extra_context or {})
         if request.user.has_perm("articles.view_article"):

@@ -28,8 +28,8 @@ from django.utils import timezone
 
 from .exporter import export_site
 from .importer import STATUSES, import_paths
-from .output import json_key
-from .services import COLLECTION_FOLDERS, _plain
+from .collections import COLLECTION_FOLDERS
+from .output import json_key, json_value
 
 STAGING_TTL = 24 * 3600
 def zip_limits() -> tuple[int, int]:
@@ -175,7 +175,7 @@ def _stage_dir(request, token: str) -> Path:
 def _result_rows(result) -> list[dict]:
     return [
         {"path": f.path, "status": f.status, "kind": f.kind, "errors": f.errors,
-         "changes": {json_key(k): _plain(list(v)) for k, v in (f.changes or {}).items()}}
+         "changes": {json_key(k): json_value(list(v)) for k, v in (f.changes or {}).items()}}
         for f in result.files
     ]
 

@@ -9,7 +9,7 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from . import receivers  # noqa: F401 - connects the signal receivers
+        from .editorial import receivers  # noqa: F401 - connects the signal receivers
         from . import public_receivers  # noqa: F401 - deletions move the public site's validators
         from .search_indexes import build_missing_after_migrate
 

@@ -25,7 +25,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from . import selectors
-from .services import COLLECTION_FOLDERS
+from .collections import COLLECTION_FOLDERS
 from .models import Article, Provider, Topic
 
 MAX_QUERY_WORDS = 8

@@ -21,6 +21,9 @@ from .documents import from_json, to_json
 from .frontmatter import MAX_URL_BYTES, url_problem
 
 MAX_URL_LENGTH = MAX_URL_BYTES
+# The permission every editorial decision needs (declared in ``Article.Meta``); the one
+# spelling of it that the actions, the admin and the importer use.
+PUBLISH_PERMISSION = "articles.publish_article"
 
 
 def validate_item_url(value):
@@ -393,16 +396,6 @@ class Article(SourceRecord):
     @property
     def awaiting_decision(self):
         return self.published is False and self.decided_at is None
-
-    def publish(self, by=None, note=""):
-        from . import services
-
-        return services.article_publish(article=self, by=by, note=note)
-
-    def unpublish(self, by=None, note=""):
-        from . import services
-
-        return services.article_unpublish(article=self, by=by, note=note)
 
 
 class ArticleTopic(models.Model):

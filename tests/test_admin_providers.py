@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from articles.editorial.actions import PublishAction
 from articles.models import Article, Provider, Topic
 
 from .desk import PASSWORD, make_items
@@ -29,7 +30,7 @@ def image_bytes(size=(600, 300), fmt="PNG", mode="RGB"):
 
 def test_provider_list_shows_figures(client, editor):
     items = make_items(4)
-    items[0].publish(by=editor)
+    PublishAction(items[0], user=editor).execute()
     Article.objects.filter(pk__in=[a.pk for a in items]).update(quality=80)
     client.login(username=editor.username, password=PASSWORD)
     response = client.get(reverse("admin:articles_provider_changelist"))
