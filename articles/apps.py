@@ -20,4 +20,4 @@ class NewsroomAdminConfig(admin_apps.AdminConfig):
     """The Django admin with the editors' desk as its index page."""
 
     default = False  # ArticlesConfig is this module's default
-    default_site = "articles.admin_site.NewsroomAdminSite"
+    default_site = "articles.admin.site.desk_site"

@@ -72,7 +72,7 @@ def test_item_page_groups_fields_and_keeps_secured(client, editor):
 
 def test_body_preview_is_the_readers_rendering(client, editor):
     """The admin shows the body through the public site's sanitizer, not a second policy."""
-    from articles.templatetags.public import sanitize_body
+    from articles.sanitize import sanitize_body
 
     item = make_items(1)[0]
     body = '<p onclick="x()">Read <a href="javascript:alert(1)">this</a> and <a href="https://e.org/">that</a></p>'

@@ -75,7 +75,7 @@ def test_bad_logos_are_refused(client, editor, payload, message):
 def test_decompression_bomb_is_refused(monkeypatch):
     from django.core.exceptions import ValidationError
 
-    from articles import logos
+    from articles.admin import logos
 
     monkeypatch.setattr(logos, "MAX_PIXELS", 10_000)
     with pytest.raises(ValidationError, match="more than"):

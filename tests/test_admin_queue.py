@@ -163,7 +163,7 @@ def test_filters_and_search(client, editor):
 
 
 def test_large_lists_are_not_counted_in_full(client, editor, monkeypatch):
-    from articles.admin import CheapPaginator
+    from articles.admin.paginators import CheapPaginator
 
     monkeypatch.setattr(CheapPaginator, "limit", 5)
     make_items(8)
