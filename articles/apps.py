@@ -10,7 +10,7 @@ class ArticlesConfig(AppConfig):
 
     def ready(self):
         from .editorial import receivers  # noqa: F401 - connects the signal receivers
-        from . import public_receivers  # noqa: F401 - deletions move the public site's validators
+        from .public import receivers as public_receivers  # noqa: F401 - deletions move the public validators
         from .search_indexes import build_missing_after_migrate
 
         post_migrate.connect(build_missing_after_migrate, sender=self)

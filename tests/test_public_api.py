@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from articles.editorial.actions import UnpublishAction
-from articles.api import ITEM_KEYS
+from articles.public.api import ITEM_KEYS
 from tests import public_data as data
 from tests.helpers import run
 

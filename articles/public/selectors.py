@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .models import Article, ArticleImage, ArticleTopic, DeletionMark, Provider, RelatedStory, Topic
+from ..models import Article, ArticleImage, ArticleTopic, DeletionMark, Provider, RelatedStory, Topic
 
 # Newest first; items without a date go last on every database; path breaks ties the
 # way the site's own generator did (its pages list equal dates/scores by path).
