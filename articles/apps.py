@@ -9,8 +9,8 @@ class ArticlesConfig(AppConfig):
     verbose_name = "Newsroom"
 
     def ready(self):
-        from . import receivers  # noqa: F401 - connects the signal receivers
-        from . import public_receivers  # noqa: F401 - deletions move the public site's validators
+        from .editorial import receivers  # noqa: F401 - connects the signal receivers
+        from .public import receivers as public_receivers  # noqa: F401 - deletions move the public validators
         from .search_indexes import build_missing_after_migrate
 
         post_migrate.connect(build_missing_after_migrate, sender=self)
@@ -20,4 +20,4 @@ class NewsroomAdminConfig(admin_apps.AdminConfig):
     """The Django admin with the editors' desk as its index page."""
 
     default = False  # ArticlesConfig is this module's default
-    default_site = "articles.admin_site.NewsroomAdminSite"
+    default_site = "articles.admin.site.desk_site"

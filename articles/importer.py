@@ -33,7 +33,7 @@ from django.utils import timezone
 from . import frontmatter as fm
 from . import search_indexes, signals
 from .documents import article_document, article_rows, collection_of, provider_rows, topic_rows, provider_document, topic_document
-from .models import Article, ArticleImage, ArticleTopic, OrderedJSONField, Provider, RelatedStory, Topic
+from .models import PUBLISH_PERMISSION, Article, ArticleImage, ArticleTopic, OrderedJSONField, Provider, RelatedStory, Topic
 
 BATCH_SIZE = 500
 # Files per task of a --jobs worker that inserts what it parsed (one transaction each).
@@ -580,7 +580,7 @@ class Importer:
         self.created_ids: list[int] = []
         self.updated_ids: list[int] = []
         self.pending: list[Loaded] = []
-        self.may_publish = by is None or by.has_perm("articles.publish_article")
+        self.may_publish = by is None or by.has_perm(PUBLISH_PERMISSION)
         self.existing = {}
         self.site_root = None  # the folder paths are relative to (set by _import_paths)
         self.known_stats = {}  # path -> file_signature() of the file last read, when trusted

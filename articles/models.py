@@ -21,6 +21,9 @@ from .documents import from_json, to_json
 from .frontmatter import MAX_URL_BYTES, url_problem
 
 MAX_URL_LENGTH = MAX_URL_BYTES
+# The permission every editorial decision needs (declared in ``Article.Meta``); the one
+# spelling of it that the actions, the admin and the importer use.
+PUBLISH_PERMISSION = "articles.publish_article"
 
 
 def validate_item_url(value):
@@ -328,7 +331,7 @@ class Article(SourceRecord):
             models.Index(fields=["modified_at"], name="article_modified"),
             # The public lists, newest (or hottest) first, a page at a time: published
             # items only (the condition is PUBLIC, as ``published()`` writes it), in the
-            # lists' order (``selectors.ORDERINGS``), ``path`` breaking ties.
+            # lists' order (``public.selectors.ORDERINGS``), ``path`` breaking ties.
             NullsLastIndex(NEWEST, "path", name="article_public_date", condition=PUBLIC),
             NullsLastIndex("collection", NEWEST, "path", name="article_public_coll_date", condition=PUBLIC),
             NullsLastIndex(
@@ -402,16 +405,6 @@ class Article(SourceRecord):
     @property
     def awaiting_decision(self):
         return self.published is False and self.decided_at is None
-
-    def publish(self, by=None, note=""):
-        from . import services
-
-        return services.article_publish(article=self, by=by, note=note)
-
-    def unpublish(self, by=None, note=""):
-        from . import services
-
-        return services.article_unpublish(article=self, by=by, note=note)
 
 
 class ArticleTopic(models.Model):
@@ -619,10 +612,10 @@ class ArticleChange(models.Model):
 class DeletionMark(models.Model):
     """When an item, a provider or a topic was last deleted (one row, ``pk=1``).
 
-    The public site's validators (ETag / Last-Modified, see ``selectors.content_stamp``)
+    The public site's validators (ETag / Last-Modified, see ``public.selectors.content_stamp``)
     come from ``MAX(modified_at)`` of the content tables, which every change moves; a
     deletion leaves no row behind to carry a newer ``modified_at``, so it is recorded
-    here (``articles.public_receivers``).
+    here (``articles.public.receivers``).
     """
 
     deleted_at = models.DateTimeField()

@@ -121,6 +121,13 @@ def display_url(value) -> str:
     return quote(text, safe=_URL_SAFE)
 
 
+def absolute_url(value) -> str:
+    """``display_url(value)`` when it is an absolute http(s) URL, a link off the site (an
+    event's website, an item's original); else empty (site-relative or dangerous)."""
+    url = display_url(value)
+    return url if fm.url_scheme(url) in fm.URL_SCHEMES else ""
+
+
 def _idna_host(text: str) -> str:
     try:
         parts = urlsplit(text)

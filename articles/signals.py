@@ -1,5 +1,6 @@
-"""Signals the importer sends, so that editorial features can react to imports
-without the importer knowing about them (history, triage rules).
+"""Newsroom's signals: the importer's, so that editorial features can react to imports
+without the importer knowing about them (history, triage rules), and the editorial
+actions' (``articles.editorial.actions``: each action sends exactly one).
 """
 from django.dispatch import Signal
 
@@ -15,6 +16,14 @@ import_finished = Signal()
 # Sent after an editorial action (publish, reject, unpublish, schedule, queue) was
 # applied, outside its transaction. kwargs: article, decision (Decision), by (User or None).
 article_decided = Signal()
+
+# Sent after a topic was added to items. kwargs: topic, article_ids (the items that
+# gained it), by.
+topic_added = Signal()
+
+# Sent after a stored item was linked as a related story. kwargs: article, target,
+# stories (the RelatedStory rows created: none when already linked), by.
+related_linked = Signal()
 
 # Sent after providers were merged. kwargs: provider (the one kept), merged (list of the
 # domains merged into it), by.

@@ -1,9 +1,9 @@
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import path, re_path, register_converter
 
-from . import api, feeds, views
-from .http import public
-from .sitemaps import SITEMAPS, NewsSitemap
+from .public import api, feeds, views
+from .public.http import public
+from .public.sitemaps import SITEMAPS, NewsSitemap
 
 
 class DomainConverter:

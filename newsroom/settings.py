@@ -117,7 +117,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "articles.context_processors.site",
+                "articles.public.context_processors.site",
             ],
         },
     },
@@ -197,10 +197,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_FAILURE_LIMIT = int(os.environ.get("NEWSROOM_LOGIN_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("NEWSROOM_LOGIN_COOLOFF_MINUTES", "15")))
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_CALLABLE = "articles.auth.lockout_response"
+AXES_LOCKOUT_CALLABLE = "articles.admin.auth.lockout_response"
 # The client's address: REMOTE_ADDR, unless NEWSROOM_TRUSTED_PROXIES says how many reverse
 # proxies in front append to X-Forwarded-For (a header a client can forge otherwise).
-AXES_CLIENT_IP_CALLABLE = "articles.auth.client_ip"
+AXES_CLIENT_IP_CALLABLE = "articles.admin.auth.client_ip"
 
 LOGGING = {
     "version": 1,

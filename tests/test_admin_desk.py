@@ -4,7 +4,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from articles.desk_selectors import desk_summary
+from articles.editorial.actions import PublishAction, SchedulePublishAction, UnpublishAction
+from articles.editorial.selectors import desk_summary
 
 from .desk import PASSWORD, make_items, user_in
 
@@ -26,8 +27,8 @@ def test_desk_counts_and_links_in_a_handful_of_queries(client, django_user_model
     editor = user_in(django_user_model, "Editor")
     items = make_items(12)
     for item in items[:3]:
-        item.publish(by=editor)
-    items[3].unpublish(by=editor)
+        PublishAction(item, user=editor).execute()
+    UnpublishAction(items[3], user=editor).execute()
     with CaptureQueriesContext(connection) as ctx:
         summary = desk_summary()
     assert len(ctx) <= 7
@@ -56,11 +57,9 @@ def test_desk_shows_what_is_scheduled(client, django_user_model):
 
     from django.utils import timezone
 
-    from articles import services
-
     editor = user_in(django_user_model, "Editor")
     item = make_items(1)[0]
-    services.SchedulePublishAction(item, publish_at=timezone.now() + timedelta(hours=2), user=editor).execute()
+    SchedulePublishAction(item, publish_at=timezone.now() + timedelta(hours=2), user=editor).execute()
     client.login(username="editor", password=PASSWORD)
     html = client.get(reverse("admin:index")).content.decode()
     assert "Scheduled" in html and item.title in html and reverse("admin:articles_scheduledpublication_changelist") in html

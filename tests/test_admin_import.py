@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from articles.admin_views import UnsafeArchive, extract_zip
+from articles.admin.import_export import UnsafeArchive, extract_zip
 from articles.models import Article
 
 from .desk import PASSWORD, make_items, user_in
@@ -145,7 +145,7 @@ def test_hostile_site_dry_run_and_apply_agree_file_by_file(client, django_user_m
     import json
     from pathlib import Path
 
-    from articles.admin_views import staging_root
+    from articles.admin.import_export import staging_root
 
     hostile = Path(__file__).resolve().parent / "fixtures" / "hostile"
     entries = {f"site/{p.relative_to(hostile).as_posix()}": p.read_bytes() for p in sorted(hostile.rglob("*")) if p.is_file()}

@@ -2,6 +2,7 @@
 import pytest
 from django.urls import reverse
 
+from articles.editorial.actions import PublishAction
 from articles.models import Article, ArticleChange
 
 from .desk import PASSWORD, make_items, user_in
@@ -71,7 +72,7 @@ def test_item_page_groups_fields_and_keeps_secured(client, editor):
 
 def test_body_preview_is_the_readers_rendering(client, editor):
     """The admin shows the body through the public site's sanitizer, not a second policy."""
-    from articles.templatetags.public import sanitize_body
+    from articles.sanitize import sanitize_body
 
     item = make_items(1)[0]
     body = '<p onclick="x()">Read <a href="javascript:alert(1)">this</a> and <a href="https://e.org/">that</a></p>'
@@ -139,7 +140,7 @@ def test_contributor_creates_an_item_that_awaits_review(client, contributor):
 
 def test_history_view_shows_field_level_changes(client, editor):
     item = make_items(1)[0]
-    item.publish(by=editor, note="go")
+    PublishAction(item, user=editor, note="go").execute()
     client.login(username=editor.username, password=PASSWORD)
     html = client.get(reverse("admin:articles_article_history", args=[item.pk])).content.decode()
     assert "change-history" in html and "published" in html and "False" in html and "True" in html and "go" in html

@@ -6,6 +6,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from articles.editorial.actions import PublishAction
 from articles.models import Article, Provider, Topic
 
 from .desk import PASSWORD, make_items
@@ -29,7 +30,7 @@ def image_bytes(size=(600, 300), fmt="PNG", mode="RGB"):
 
 def test_provider_list_shows_figures(client, editor):
     items = make_items(4)
-    items[0].publish(by=editor)
+    PublishAction(items[0], user=editor).execute()
     Article.objects.filter(pk__in=[a.pk for a in items]).update(quality=80)
     client.login(username=editor.username, password=PASSWORD)
     response = client.get(reverse("admin:articles_provider_changelist"))
@@ -74,7 +75,7 @@ def test_bad_logos_are_refused(client, editor, payload, message):
 def test_decompression_bomb_is_refused(monkeypatch):
     from django.core.exceptions import ValidationError
 
-    from articles import logos
+    from articles.admin import logos
 
     monkeypatch.setattr(logos, "MAX_PIXELS", 10_000)
     with pytest.raises(ValidationError, match="more than"):

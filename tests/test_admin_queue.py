@@ -4,6 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from articles.editorial.actions import PublishAction
 from articles.models import Article, Decision, Provider, Topic
 
 from .desk import PASSWORD, make_items
@@ -27,7 +28,7 @@ def test_queue_lists_items_awaiting_a_decision_best_first(client, editor):
     awaiting = make_items(5)
     make_items(2, start=100, published=True)  # already public
     decided = make_items(1, start=200)[0]
-    decided.publish(by=editor)
+    PublishAction(decided, user=editor).execute()
     Article.objects.filter(pk=awaiting[0].pk).update(quality=None)
     Article.objects.filter(pk=awaiting[1].pk).update(quality=50, heat=9)
     Article.objects.filter(pk=awaiting[2].pk).update(quality=50, heat=1)
@@ -54,7 +55,7 @@ def test_queue_and_changelists_run_a_constant_number_of_queries(client, editor):
     other = Provider.objects.create(domain="other.example.org", name="Other")
     topic = Topic.objects.create(topic_id="gadgets", name="Gadgets")
     for item in make_items(40, start=10, provider=other, topic=topic)[:20]:
-        item.publish(by=editor)
+        PublishAction(item, user=editor).execute()
     for url in urls:
         with CaptureQueriesContext(connection) as ctx:
             assert client.get(url).status_code == 200
@@ -156,13 +157,13 @@ def test_filters_and_search(client, editor):
     Article.objects.filter(pk=special.pk).first().topic_links.update(topic=child)
     assert len(rows(client.get(QUEUE + f"?topic={widgets.pk}"))) == 6  # the topic and the topics below it
     assert [a.pk for a in rows(client.get(QUEUE + f"?topic={child.pk}"))] == [special.pk]
-    special.publish(by=editor)
+    PublishAction(special, user=editor).execute()
     assert [a.pk for a in rows(client.get(QUEUE + f"?decided=published&decided_by={editor.pk}"))] == [special.pk]
     assert len(rows(client.get(QUEUE + "?decided=all"))) == 6
 
 
 def test_large_lists_are_not_counted_in_full(client, editor, monkeypatch):
-    from articles.admin import CheapPaginator
+    from articles.admin.paginators import CheapPaginator
 
     monkeypatch.setattr(CheapPaginator, "limit", 5)
     make_items(8)

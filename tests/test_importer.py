@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from articles.editorial.actions import PublishAction
 from articles.importer import import_paths
 from articles.models import Article, Provider, RelatedStory, Topic
 
@@ -262,7 +263,7 @@ def test_conflict_is_reported_and_nothing_overwritten(site):
 def test_publishing_in_the_cms_then_changed_file_is_a_conflict(site):
     write(site, "_news/a.md", NEWS_ITEM.replace("published: true", "published: false"))
     run("import_frontmatter", site)
-    Article.objects.get().publish()
+    PublishAction(Article.objects.get()).execute()
     write(site, "_news/a.md", NEWS_ITEM.replace("published: true", "published: false").replace("heat: 3", "heat: 4"))
     status, out, _ = run("import_frontmatter", site)
     assert "conflicts 1" in out[-1]

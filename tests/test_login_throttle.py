@@ -7,7 +7,7 @@ from django.conf import settings
 from django.test import RequestFactory
 from django.utils import timezone
 
-from articles.auth import client_ip
+from articles.admin.auth import client_ip
 
 from .desk import PASSWORD
 

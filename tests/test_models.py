@@ -1,11 +1,12 @@
-"""The content model: identity, publication state, and the one decision service."""
+"""The content model: identity, publication state, and decisions through the actions."""
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 
+from articles.editorial.actions import PublishAction, UnpublishAction
 from articles.models import Article, Decision, validate_item_url
-from articles.services import article_default_path
+from articles.editorial.paths import article_default_path
 
 pytestmark = pytest.mark.django_db
 
@@ -30,15 +31,15 @@ def test_items_without_a_decision_are_public():
     assert Article().published is False  # created in the CMS: a draft until an editor decides
 
 
-def test_publish_and_unpublish_go_through_the_service_and_are_recorded(django_user_model):
+def test_publish_and_unpublish_go_through_the_actions_and_are_recorded(django_user_model):
     editor = django_user_model.objects.create_user("ed", password="x")
     editor.user_permissions.add(Permission.objects.get(codename="publish_article"))
     article = make(published=False)
-    decision = article.publish(by=editor, note="good one")
+    decision = PublishAction(article, user=editor, note="good one").execute()
     article.refresh_from_db()
     assert article.published is True and article.decided_by == editor and article.decided_at
     assert (decision.action, decision.by, decision.note) == (Decision.Action.PUBLISH, editor, "good one")
-    article.unpublish(by=editor)
+    UnpublishAction(article, user=editor).execute()
     article.refresh_from_db()
     assert article.published is False
     assert list(article.decisions.values_list("action", flat=True)) == ["unpublish", "publish"]
@@ -49,14 +50,14 @@ def test_a_user_without_the_permission_cannot_decide(django_user_model):
     contributor.user_permissions.add(Permission.objects.get(codename="change_article"))
     article = make(published=False)
     with pytest.raises(PermissionDenied):
-        article.publish(by=contributor)
+        PublishAction(article, user=contributor).execute()
     article.refresh_from_db()
     assert article.published is False and not article.decisions.exists()
 
 
 def test_the_system_may_decide():
     article = make(published=False)
-    article.publish()
+    PublishAction(article).execute()
     assert Article.objects.get().published is True
 
 

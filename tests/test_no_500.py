@@ -11,7 +11,7 @@ import pytest
 from django.contrib import admin
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from articles.filters import ArticleFilter
+from articles.public.filters import ArticleFilter
 from tests import public_data as data
 
 from .desk import ensure_groups, user_in

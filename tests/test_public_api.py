@@ -6,7 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from articles.api import ITEM_KEYS
+from articles.editorial.actions import UnpublishAction
+from articles.public.api import ITEM_KEYS
 from tests import public_data as data
 from tests.helpers import run
 
@@ -137,7 +138,7 @@ def test_drafts_never_appear(client):
     undecided = data.article(3, published=None)
     paths = [i["path"] for i in get_json(client, "/api/news/index.json")["value"]]
     assert paths == [undecided.path, live.path]
-    live.unpublish()
+    UnpublishAction(live).execute()
     assert [i["path"] for i in get_json(client, "/api/news/index.json")["value"]] == [undecided.path]
 
 

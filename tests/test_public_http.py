@@ -3,6 +3,7 @@ import time
 
 import pytest
 
+from articles.editorial.actions import PublishAction, UnpublishAction
 from articles.models import Article
 from tests import public_data as data
 
@@ -51,7 +52,7 @@ def test_unpublish_and_publish_are_visible_on_the_next_request(client):
     home = client.get("/")
     assert "Breaking" in home.content.decode()
 
-    item.unpublish()
+    UnpublishAction(item).execute()
     response = client.get("/api/news/index.json", HTTP_IF_NONE_MATCH=first["ETag"])
     assert response.status_code == 404  # nothing published in news any more
     assert client.get(item.get_absolute_url(), HTTP_IF_NONE_MATCH=page["ETag"]).status_code == 404
@@ -60,7 +61,7 @@ def test_unpublish_and_publish_are_visible_on_the_next_request(client):
 
     data.article(2, title="Another")
     before = client.get("/api/news/index.json")
-    item.publish()
+    PublishAction(item).execute()
     after = client.get("/api/news/index.json", HTTP_IF_NONE_MATCH=before["ETag"])
     assert after.status_code == 200
     assert [i["title"] for i in after.json()["value"]] == ["Another", "Breaking"]
@@ -105,9 +106,9 @@ def test_cached_counts_follow_every_change(client, tmp_path):
     count = lambda: re.search(r'Widgets</a> <span class="count">(\d+) item', client.get("/topics/").content.decode()).group(1)  # noqa: E731
     providers = lambda: client.get("/providers/").content.decode()  # noqa: E731
     assert count() == "1" and "1 item<" in providers()
-    first.unpublish()
+    UnpublishAction(first).execute()
     assert count() == "0" and "Example News" not in providers()
-    first.publish()
+    PublishAction(first).execute()
     assert count() == "1"
     write(tmp_path, "_config.yml", "title: x\n")
     write(tmp_path, "_news/2024-03-01-a.md", NEWS_ITEM)  # topic Widgets, provider example.com
@@ -126,11 +127,11 @@ def test_rendered_pages_are_reused_until_anything_changes(client, django_assert_
             again = client.get(url)
         assert again.status_code == 200 and again.content == first.content
         assert again["Content-Type"] == first["Content-Type"] and again["ETag"] == first["ETag"]
-    item.unpublish()
+    UnpublishAction(item).execute()
     assert "Cached story" not in client.get("/").content.decode()
     assert client.get(item.get_absolute_url()).status_code == 404
     assert client.get("/api/news/index.json").status_code == 404
-    item.publish()
+    PublishAction(item).execute()
     assert "Cached story" in client.get("/").content.decode()
 
 

@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from articles.editorial.actions import UnpublishAction
 from tests import public_data as data
 
 pytestmark = pytest.mark.django_db
@@ -90,7 +91,7 @@ def test_draft_and_unknown_pages_are_404(client):
     page(client, "/providers/nowhere.example/", status=404)
     live = data.article(2)
     page(client, live.get_absolute_url())
-    live.unpublish()
+    UnpublishAction(live).execute()
     page(client, live.get_absolute_url(), status=404)
 
 

@@ -13,7 +13,8 @@ from articles import frontmatter as fm
 from articles.exporter import export_site
 from articles.importer import import_paths
 from articles.models import Article, ArticleImage, ArticleTopic, Topic
-from articles.services import article_default_path
+from articles.editorial.actions import PublishAction, UnpublishAction
+from articles.editorial.paths import article_default_path
 
 from .helpers import run, tree
 
@@ -138,13 +139,13 @@ def test_publish_and_unpublish_change_exactly_the_published_line(imported_corpus
     expected = {}
     for article in Article.objects.filter(path__in=list(original)):
         if article.published is True:
-            article.unpublish()
+            UnpublishAction(article).execute()
             expected[article.path] = (["published: true"], ["published: false"])
         elif article.published is False:
-            article.publish()
+            PublishAction(article).execute()
             expected[article.path] = (["published: false"], ["published: true"])
         else:  # no key in the file: public; unpublishing adds the line
-            article.unpublish()
+            UnpublishAction(article).execute()
             expected[article.path] = ([], ["published: false"])
     export_site(tmp_path)
     problems = [

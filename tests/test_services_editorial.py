@@ -1,11 +1,14 @@
-"""Editorial actions, scheduling, triage rules and history, through the services."""
+"""Editorial actions, scheduling, triage rules and history, through the actions."""
 from datetime import timedelta
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from articles import services, signals
+from articles import signals
+from articles.editorial import actions
+from articles.editorial.related import related_suggestions
+from articles.editorial.triage import triage_rule_for
 from articles.models import Article, ArticleChange, Decision, ScheduledPublication, Topic, TriageRule
 
 from .desk import make_items
@@ -18,11 +21,11 @@ pytestmark = pytest.mark.django_db
 
 def test_actions_check_permission_before_changing_anything(contributor):
     item = make_items(1)[0]
-    for action in (services.PublishAction, services.RejectAction, services.UnpublishAction):
-        with pytest.raises(services.DecisionPermissionDenied):
+    for action in (actions.PublishAction, actions.RejectAction, actions.UnpublishAction):
+        with pytest.raises(actions.DecisionPermissionDenied):
             action(item, user=contributor).execute()
     with pytest.raises(PermissionDenied):
-        services.SchedulePublishAction(item, publish_at=timezone.now() + timedelta(days=1), user=contributor).execute()
+        actions.SchedulePublishAction(item, publish_at=timezone.now() + timedelta(days=1), user=contributor).execute()
     item.refresh_from_db()
     assert item.published is False and not Decision.objects.exists() and not ArticleChange.objects.exists()
 
@@ -36,7 +39,7 @@ def test_publish_records_decision_history_and_sends_a_signal(editor):
 
     signals.article_decided.connect(receiver)
     try:
-        decision = services.PublishAction(item, user=editor, note="lead story").execute()
+        decision = actions.PublishAction(item, user=editor, note="lead story").execute()
     finally:
         signals.article_decided.disconnect(receiver)
     item.refresh_from_db()
@@ -45,16 +48,16 @@ def test_publish_records_decision_history_and_sends_a_signal(editor):
     assert seen == [(item.pk, "publish", editor)]
     change = item.changes.get()
     assert change.changes == {"published": [False, True]} and change.by == editor and change.source == "decision"
-    services.UnpublishAction(item, user=editor).execute()
+    actions.UnpublishAction(item, user=editor).execute()
     assert item.changes.order_by("at", "id").last().changes == {"published": [True, False]}
 
 
 def test_schedule_then_publish_scheduled_command(editor):
     soon, later = make_items(2)
-    services.SchedulePublishAction(soon, publish_at=timezone.now() + timedelta(minutes=5), user=editor, note="embargo").execute()
-    services.SchedulePublishAction(later, publish_at=timezone.now() + timedelta(days=2), user=editor).execute()
+    actions.SchedulePublishAction(soon, publish_at=timezone.now() + timedelta(minutes=5), user=editor, note="embargo").execute()
+    actions.SchedulePublishAction(later, publish_at=timezone.now() + timedelta(days=2), user=editor).execute()
     with pytest.raises(ValidationError):
-        services.SchedulePublishAction(later, publish_at=timezone.now() - timedelta(minutes=1), user=editor).execute()
+        actions.SchedulePublishAction(later, publish_at=timezone.now() - timedelta(minutes=1), user=editor).execute()
     soon.refresh_from_db()
     assert soon.published is False and soon.decided_at is not None
     ScheduledPublication.objects.filter(article=soon).update(publish_at=timezone.now() - timedelta(seconds=1))
@@ -75,8 +78,8 @@ def test_schedule_then_publish_scheduled_command(editor):
 
 def test_cancel_schedule_puts_the_item_back_in_the_queue(editor):
     item = make_items(1)[0]
-    services.SchedulePublishAction(item, publish_at=timezone.now() + timedelta(hours=1), user=editor).execute()
-    services.CancelScheduleAction(item, user=editor).execute()
+    actions.SchedulePublishAction(item, publish_at=timezone.now() + timedelta(hours=1), user=editor).execute()
+    actions.QueueAction(item, user=editor).execute()
     item.refresh_from_db()
     assert item.awaiting_decision and not ScheduledPublication.objects.exists()
 
@@ -107,8 +110,8 @@ def test_triage_rule_is_off_by_default_and_applies_to_new_imports(tmp_path, edit
 def test_most_specific_rule_wins(editor):
     widgets = Topic.objects.create(topic_id="w", name="W")
     rules = [TriageRule(name="all", threshold=10, enabled=True), TriageRule(name="topic", threshold=99, enabled=True, topic=widgets)]
-    assert services.triage_rule_for(rules, collection="news", topic_ids={widgets.pk}, provider_id=None).name == "topic"
-    assert services.triage_rule_for(rules, collection="news", topic_ids=set(), provider_id=None).name == "all"
+    assert triage_rule_for(rules, collection="news", topic_ids={widgets.pk}, provider_id=None).name == "topic"
+    assert triage_rule_for(rules, collection="news", topic_ids=set(), provider_id=None).name == "all"
 
 
 def test_import_changes_are_in_the_history(tmp_path):
@@ -129,15 +132,15 @@ def test_link_related_both_ways_and_suggestions(editor):
     Article.objects.filter(pk=b.pk).update(title="Canvas release notes explained")
     a.refresh_from_db()
     b.refresh_from_db()
-    suggested = services.related_suggestions(article=a)
+    suggested = related_suggestions(article=a)
     assert suggested[0].pk == b.pk and c.pk in [s.pk for s in suggested]  # shared topic, close in time
-    services.LinkRelatedAction(a, target=b, user=editor, both_ways=True).execute()
+    actions.LinkRelatedAction(a, target=b, user=editor, both_ways=True).execute()
     assert a.related_stories.get().target == b and b.related_stories.get().target == a
     assert a.related_stories.get().title == "Canvas release notes explained"
-    assert services.LinkRelatedAction(a, target=b, user=editor).execute() == []  # already linked
-    assert b.pk not in [s.pk for s in services.related_suggestions(article=a)]
+    assert actions.LinkRelatedAction(a, target=b, user=editor).execute() == []  # already linked
+    assert b.pk not in [s.pk for s in related_suggestions(article=a)]
     with pytest.raises(ValidationError):
-        services.LinkRelatedAction(a, target=a, user=editor).execute()
+        actions.LinkRelatedAction(a, target=a, user=editor).execute()
 
 
 def test_schedule_admin_reschedules_and_cancels(client, editor):
@@ -146,7 +149,7 @@ def test_schedule_admin_reschedules_and_cancels(client, editor):
     from .desk import PASSWORD
 
     item = make_items(1)[0]
-    services.SchedulePublishAction(item, publish_at=timezone.now() + timedelta(hours=1), user=editor).execute()
+    actions.SchedulePublishAction(item, publish_at=timezone.now() + timedelta(hours=1), user=editor).execute()
     schedule = ScheduledPublication.objects.get()
     client.login(username=editor.username, password=PASSWORD)
     changelist = reverse("admin:articles_scheduledpublication_changelist")

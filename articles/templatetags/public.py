@@ -2,35 +2,13 @@
 from __future__ import annotations
 
 import html
-import re
-from urllib.parse import urlsplit
 
-import nh3
 from django import template
-from django.conf import settings
-from django.utils.html import escape, linebreaks
-from django.utils.safestring import mark_safe
 
-from ..frontmatter import URL_SCHEMES, url_scheme
-from ..output import display_url, json_value
+from ..output import absolute_url, display_url, json_value
+from ..sanitize import sanitize_body, sanitize_embed
 
 register = template.Library()
-
-# What an item body may keep (nh3's defaults minus nothing dangerous; no scripts, styles,
-# event handlers or javascript: URLs survive nh3 whatever we allow here).
-BODY_TAGS = nh3.ALLOWED_TAGS | {"figure", "figcaption", "picture", "source"}
-# An embed's URL, in the one spelling that every URL parser reads alike: https, a plain
-# host name (letters, digits, dots, hyphens), no user info, no port, then a path, query or
-# fragment. Browsers follow the WHATWG URL standard, where a backslash ends the host like
-# a slash and tabs and newlines are dropped, while urlsplit() does neither; so
-# "https://evil.example\@www.youtube.com/" is evil.example to a browser and
-# www.youtube.com to urlsplit(). Backslashes, whitespace, controls and "@" before the
-# path are refused outright rather than interpreted.
-EMBED_URL = re.compile(
-    r"https://(?P<host>[a-z0-9](?:[a-z0-9.-]{0,251}[a-z0-9])?)(?:[/?#][^\\\s\x00-\x1f\x7f]*)?",
-    re.IGNORECASE | re.ASCII,
-)
-HTML_LIKE = re.compile(r"<[a-zA-Z/!]")
 
 
 @register.filter
@@ -49,57 +27,9 @@ def safe_url(value):
     return display_url(value)
 
 
-def _clean(html: str, **kwargs) -> str:
-    return nh3.clean(
-        html,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-        **kwargs,
-    )
-
-
-@register.filter
-def sanitize_body(value):
-    """An item's body as safe HTML: HTML is sanitized with nh3; plain text is escaped and
-    split into paragraphs."""
-    if not value or not value.strip():
-        return ""
-    if HTML_LIKE.search(value):
-        return mark_safe(_clean(value, tags=BODY_TAGS))
-    return mark_safe(linebreaks(escape(value.strip())))
-
-
-def embed_host(url: str) -> str | None:
-    """The host an embed's URL points to, if the URL is unambiguous (see EMBED_URL)."""
-    match = EMBED_URL.fullmatch(url)
-    return match["host"].lower() if match else None
-
-
-def _embed_attribute(element, attribute, value):
-    if element == "iframe" and attribute == "src":
-        return value if embed_host(value) in settings.NEWSROOM["EMBED_HOSTS"] else None
-    return value
-
-
-@register.filter
-def sanitize_embed(value):
-    """A featured embed (``featuredContent``): only an https iframe from a known video host
-    survives, with its size; everything else is dropped."""
-    if not value:
-        return ""
-    html = _clean(
-        value,
-        tags={"iframe"},
-        attributes={"iframe": {"src", "width", "height", "title", "allowfullscreen"}},
-        attribute_filter=_embed_attribute,
-        set_tag_attribute_values={"iframe": {
-            "loading": "lazy", "sandbox": "allow-scripts allow-same-origin allow-presentation",
-            "referrerpolicy": "strict-origin-when-cross-origin",
-        }},
-    )
-    if "<iframe" not in html or "src=" not in html:
-        return ""
-    return mark_safe(html)
+# Imported HTML, sanitized (``articles.sanitize``, which the desk's preview uses too).
+register.filter("sanitize_body", sanitize_body)
+register.filter("sanitize_embed", sanitize_embed)
 
 
 @register.simple_tag
@@ -145,7 +75,4 @@ def event_location(article) -> str:
 @register.filter
 def event_website(article) -> str:
     """An event's ``website``, when it is an http(s) URL, ready for an ``href``."""
-    value = (article.extra or {}).get("website")
-    if not isinstance(value, str) or url_scheme(value) not in URL_SCHEMES:
-        return ""
-    return display_url(value)
+    return absolute_url((article.extra or {}).get("website"))

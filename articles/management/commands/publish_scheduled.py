@@ -2,7 +2,7 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from articles import services
+from articles.editorial.actions import publish_due
 
 
 class Command(BaseCommand):
@@ -12,7 +12,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="List what is due without publishing it.")
 
     def handle(self, *args, dry_run, **options):
-        due = services.publish_due(now=timezone.now(), dry_run=dry_run)
+        due = publish_due(now=timezone.now(), dry_run=dry_run)
         for schedule in due:
             if options["verbosity"] >= 2 or dry_run:
                 when = timezone.localtime(schedule.publish_at).strftime("%Y-%m-%d %H:%M")

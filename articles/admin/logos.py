@@ -1,4 +1,5 @@
 """Provider logos: verify an upload with Pillow and make the renditions the format uses."""
+
 from io import BytesIO
 
 from django.core.exceptions import ValidationError

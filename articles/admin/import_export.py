@@ -26,17 +26,20 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from .exporter import export_site
-from .importer import STATUSES, import_paths
-from .output import json_key
-from .services import COLLECTION_FOLDERS, _plain
+from .. import frontmatter as fm
+from ..collections import COLLECTION_FOLDERS
+from ..exporter import export_site
+from ..importer import STATUSES, import_paths
+from ..models import Article
+from ..output import json_key, json_value
 
 STAGING_TTL = 24 * 3600
 def zip_limits() -> tuple[int, int]:
     """(largest expanded size in bytes, most entries) of an uploaded .zip."""
     conf = getattr(settings, "NEWSROOM", {})
     return int(conf.get("MAX_ZIP_BYTES", 200 * 1024 * 1024)), int(conf.get("MAX_ZIP_FILES", 200_000))
-CONTENT_SUFFIXES = (".md", ".markdown", ".html", ".txt", ".yaml", ".yml")
+# What an upload may hold besides a .zip: the files the importer reads (the format's suffixes).
+UPLOAD_SUFFIXES = fm.CONTENT_SUFFIXES + fm.DATA_SUFFIXES + (".zip",)
 
 
 class UnsafeArchive(ValueError):
@@ -158,7 +161,7 @@ class ImportUploadForm(forms.Form):
         if zips and len(files) > 1:
             raise forms.ValidationError("Upload either one .zip or front-matter files, not both.")
         for f in files:
-            if not f.name.lower().endswith(CONTENT_SUFFIXES + (".zip",)):
+            if not f.name.lower().endswith(UPLOAD_SUFFIXES):
                 raise forms.ValidationError(f"{f.name}: not a front-matter file or a .zip.")
         return files
 
@@ -175,7 +178,7 @@ def _stage_dir(request, token: str) -> Path:
 def _result_rows(result) -> list[dict]:
     return [
         {"path": f.path, "status": f.status, "kind": f.kind, "errors": f.errors,
-         "changes": {json_key(k): _plain(list(v)) for k, v in (f.changes or {}).items()}}
+         "changes": {json_key(k): json_value(list(v)) for k, v in (f.changes or {}).items()}}
         for f in result.files
     ]
 
@@ -267,8 +270,6 @@ class ImportExportViews:
 
     def export_zip(self, request, queryset):
         """Export the selected (or, with "select all", the filtered) items as a .zip site."""
-        from .models import Article
-
         work = Path(tempfile.mkdtemp(prefix="newsroom-export-"))
         try:
             site = work / "site"

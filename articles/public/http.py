@@ -23,8 +23,8 @@ from django.utils.http import http_date
 from django.views.decorators.gzip import gzip_page
 from django.views.decorators.http import condition
 
+from ..output import strip_response
 from . import selectors
-from .output import strip_response
 
 # Part of every ETag: a new release (templates, serializers) must not be answered 304
 # from validators made by the previous one.

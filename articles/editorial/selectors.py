@@ -5,7 +5,7 @@ from django.db.models import Avg, Case, CharField, Count, Prefetch, Q, Value, Wh
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .models import AWAITING, Article, Decision, Provider, ScheduledPublication
+from ..models import AWAITING, Article, Decision, Provider, ScheduledPublication
 
 CHART_DAYS = 30
 STATES = (

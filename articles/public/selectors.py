@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .models import Article, ArticleImage, ArticleTopic, DeletionMark, Provider, RelatedStory, Topic
+from ..models import Article, ArticleImage, ArticleTopic, DeletionMark, Provider, RelatedStory, Topic
 
 # Newest first; items without a date go last on every database; path breaks ties the
 # way the site's own generator did (its pages list equal dates/scores by path).
@@ -184,7 +184,7 @@ class ContentStamp:
     """A cheap fingerprint of everything the public site shows.
 
     The latest ``modified_at`` of items, providers and topics (every edit, import,
-    publish or unpublish moves one: the services and the importer set it) and the time
+    publish or unpublish moves one: the editorial actions and the importer set it) and the time
     of the latest deletion (``DeletionMark``). One query of four index probes or tiny
     scans; no ``COUNT(*)``, which costs a full scan of the items on PostgreSQL.
     """

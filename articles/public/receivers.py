@@ -3,7 +3,7 @@ from django.db.models.signals import post_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .models import Article, DeletionMark, Provider, Topic
+from ..models import Article, DeletionMark, Provider, Topic
 
 
 @receiver(post_delete, sender=Article, dispatch_uid="newsroom.public.deleted.article")

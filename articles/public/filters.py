@@ -24,9 +24,9 @@ from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
+from ..collections import COLLECTION_FOLDERS
+from ..models import Article, Provider, Topic
 from . import selectors
-from .services import COLLECTION_FOLDERS
-from .models import Article, Provider, Topic
 
 MAX_QUERY_WORDS = 8
 

@@ -9,7 +9,8 @@ from django.http import HttpResponseRedirect
 from django.template.response import SimpleTemplateResponse
 from django.utils.dateparse import parse_datetime
 
-from .output import strip_response
+from ..editorial.selectors import desk_summary
+from ..output import strip_response
 
 
 def odd_queries_answered(view):
@@ -72,7 +73,7 @@ class NewsroomAdminSite(admin.AdminSite):
 
     def admin_view(self, view, cacheable=False):
         """Every desk page without control characters (stored, never shown: output.py);
-        the forms keep the stored text when it comes back as shown (admin.KeepsStoredText);
+        the forms keep the stored text when it comes back as shown (admin.forms.KeepsStoredText);
         odd query strings get the admin's usual answers (odd_queries_answered)."""
         inner = super().admin_view(odd_queries_answered(view), cacheable)
 
@@ -83,9 +84,20 @@ class NewsroomAdminSite(admin.AdminSite):
         return wrapper
 
     def index(self, request, extra_context=None):
-        from .desk_selectors import desk_summary
-
         context = dict(extra_context or {})
         if request.user.has_perm("articles.view_article"):
             context["desk"] = desk_summary()
         return super().index(request, extra_context=context)
+
+
+@functools.cache
+def desk_site() -> NewsroomAdminSite:
+    """The desk's one site instance (``NewsroomAdminConfig.default_site``, which Django
+    allows to be a callable returning a site).
+
+    Cached because the admin can ask twice: the first ``admin.register`` of any app
+    builds the default site, which imports this package, whose ModelAdmin modules
+    register, asking for the default site again before the first request returned; a
+    class would build two sites and the registrations on the first would be lost.
+    """
+    return NewsroomAdminSite()

@@ -11,8 +11,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 
+from ..output import printable
 from . import selectors
-from .output import printable
 
 FEED_SIZE = 50
 

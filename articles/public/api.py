@@ -18,10 +18,10 @@ from django import forms
 from django.conf import settings
 from django.http import JsonResponse
 
+from ..output import StrictJSONEncoder, display_url, json_value
 from . import selectors
 from .filters import ArticleFilter
 from .http import public
-from .output import StrictJSONEncoder, display_url, json_value
 from .views import MAX_PAGE
 
 PAGE_SIZE = 25
@@ -34,8 +34,6 @@ ITEM_KEYS = [
     "highlight", "heat", "tags", "images", "content", "type", "ampWebUrl", "cdnAmpWebUrl",
     "publishedDateTime", "updatedDateTime", "provider", "locale", "categories", "topics",
 ]
-# Keys of the file that the item shape shows elsewhere or never (editorial, internal).
-HIDDEN_EXTRA = {"published", "secured", "quality", "related", "name", "category"}
 
 
 class PageSizeForm(forms.Form):
@@ -137,9 +135,10 @@ def item_json(article) -> dict:
         # Events: when, then (with the other keys) where: location, website.
         item["startDateTime"] = date_field(article, "starts_at", "startDateTime")
         item["endDateTime"] = date_field(article, "ends_at", "endDateTime")
-    # Collection-specific keys (price, length, ratings, levels, items, ...) follow.
+    # Collection-specific keys (price, length, ratings, levels, items, ...) follow. ``extra``
+    # holds only keys without a column, so none of the editorial ones (published, secured).
     for key, value in extra.items():
-        if key not in item and key not in HIDDEN_EXTRA:
+        if key not in item:
             item[key] = value
     if isinstance(item.get("website"), str):  # a link like webUrl (checked on import): shown as one
         item["website"] = json_url(item["website"])

@@ -1,0 +1,151 @@
+"""The base every editorial action shares (the pattern of Wagtail's ``wagtail/actions/``).
+
+An action is one editorial operation on stored content, built with what it needs and
+then run with ``execute()``:
+
+1. ``check()``: may the user do this? Permission only; raises a ``PermissionDenied``
+   subclass. ``execute(skip_permission_check=True)`` skips it and nothing else.
+2. ``validate()``: can it be done? (a date in the future, an item not linked to itself);
+   raises ``ValidationError``. Run whoever asks, before anything changes.
+3. ``apply()``: the state change and its history record(s), in one transaction.
+4. ``announce()``: one log entry and one signal, once the change is made.
+
+Every path that changes an editorial decision (the admin, its bulk actions, the
+``publish_scheduled`` command, triage rules after an import, a shell) builds the same
+action, so none of them can forget the record, the log entry or the signal. ``user=None``
+means the system (a command, a rule): it is always allowed.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.dispatch import Signal
+from django.utils import timezone
+
+from ... import signals
+from ...models import PUBLISH_PERMISSION, Article, Decision, ScheduledPublication
+from ..history import HISTORY_SOURCE, record_change
+
+logger = logging.getLogger("newsroom.editorial")
+
+
+class ActionPermissionDenied(PermissionDenied):
+    """The user may not run this editorial action."""
+
+
+class DecisionPermissionDenied(ActionPermissionDenied):
+    """The user may not make editorial decisions (publish, reject, unpublish, schedule)."""
+
+
+class EditorialAction:
+    """One editorial operation: ``check()``, ``validate()``, ``apply()``, ``announce()``.
+
+    Subclasses declare ``permissions`` (all needed), ``signal`` and what they refuse
+    (``denied``, ``description``), and implement ``apply()``, ``log_message()`` and
+    ``signal_kwargs()``.
+    """
+
+    permissions: tuple[str, ...] = ()
+    denied: type[PermissionDenied] = ActionPermissionDenied
+    description = "change articles"
+    signal: Signal
+
+    def __init__(self, *, user=None) -> None:
+        self.user = user
+
+    def check(self) -> None:
+        """Refuse a user who lacks one of ``permissions`` (permission only, nothing else)."""
+        user = self.user
+        if user is None:
+            return
+        if not (user.is_active and all(user.has_perm(permission) for permission in self.permissions)):
+            raise self.denied(f"{user} may not {self.description}.")
+
+    def validate(self) -> None:
+        """Refuse what cannot be done, whoever asks (``ValidationError``)."""
+
+    def apply(self) -> Any:
+        """Change the state and record it in the history; runs in a transaction."""
+        raise NotImplementedError
+
+    def log_message(self, result: Any) -> str:
+        raise NotImplementedError
+
+    def signal_kwargs(self, result: Any) -> dict:
+        raise NotImplementedError
+
+    def announce(self, result: Any) -> None:
+        """One log entry and one signal for the operation."""
+        logger.info(self.log_message(result))
+        self.signal.send(sender=type(self), **self.signal_kwargs(result))
+
+    def execute(self, *, skip_permission_check: bool = False) -> Any:
+        if not skip_permission_check:
+            self.check()
+        self.validate()
+        with transaction.atomic():
+            result = self.apply()
+        self.announce(result)
+        return result
+
+
+class DecisionAction(EditorialAction):
+    """An editorial decision on one item: a ``Decision`` row, the item's new state, one
+    history entry, one log entry and one ``article_decided`` signal."""
+
+    permissions = (PUBLISH_PERMISSION,)
+    denied = DecisionPermissionDenied
+    signal = signals.article_decided
+    action: str = ""
+
+    def __init__(self, article: Article, *, user=None, note: str = "", source: str = Decision.Source.EDITOR) -> None:
+        super().__init__(user=user)
+        self.article, self.note, self.source = article, (note or "").strip(), source
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return f"{self.action} articles"
+
+    def decision_note(self) -> str:
+        return self.note
+
+    def apply(self) -> Decision:
+        return self.decide(note=self.decision_note())
+
+    def decide(self, *, note: str) -> Decision:
+        """Apply ``action`` to the item (locked) and record it: a Decision and a history
+        entry. Any decision but scheduling drops a scheduled publication."""
+        article, action, by, at = self.article, self.action, self.user, timezone.now()
+        locked = Article.objects.select_for_update().only("pk", "published", "decided_at").get(pk=article.pk)
+        if action == Decision.Action.SCHEDULE:
+            # Decided, not yet public: ``publish_scheduled`` publishes it when due.
+            published, decided_at, decided_by = False, at, by
+        elif action == Decision.Action.QUEUE:
+            # Back to the queue: not public, awaiting a decision.
+            published, decided_at, decided_by = False, None, None
+        else:
+            published, decided_at, decided_by = action == Decision.Action.PUBLISH, at, by
+        if action != Decision.Action.SCHEDULE:
+            ScheduledPublication.objects.filter(article_id=article.pk).delete()
+        Article.objects.filter(pk=locked.pk).update(
+            published=published, decided_at=decided_at, decided_by=decided_by, modified_at=at
+        )
+        article.published, article.decided_at, article.decided_by = published, decided_at, decided_by
+        article.modified_at = at
+        decision = Decision.objects.create(article=article, action=action, by=by, note=note, source=self.source, at=at)
+        changes = {"published": (locked.published, published)} if locked.published != published else {}
+        record_change(
+            article=article, by=by, at=at, changes=changes,
+            source=HISTORY_SOURCE.get(self.source, HISTORY_SOURCE[Decision.Source.EDITOR]),
+            summary=decision.get_action_display() + (f": {note}" if note else ""),
+        )
+        return decision
+
+    def log_message(self, result: Decision) -> str:
+        return f"{self.action} {self.article.pk} ({self.article.path}) by {self.user or self.source}"
+
+    def signal_kwargs(self, result: Decision) -> dict:
+        return {"article": self.article, "decision": result, "by": self.user}
