@@ -198,9 +198,9 @@ class ImportExportViews:
         if not self.has_import_permission(request):
             raise PermissionDenied
         form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if not request.user.has_perm("articles.publish_article"):
+            del form.fields["overwrite"]  # an editor's right: it discards edits made here
         if request.method == "POST" and form.is_valid():
-            if form.cleaned_data["overwrite"] and not request.user.has_perm("articles.change_article"):
-                raise PermissionDenied
             clean_stale_stages()
             token = secrets.token_urlsafe(16)
             stage = staging_root() / token
@@ -225,7 +225,7 @@ class ImportExportViews:
                 shutil.rmtree(stage, ignore_errors=True)
                 form.add_error("files", f"Refused: {exc}. Nothing was imported.")
             else:
-                meta = {"root": str(root.relative_to(stage)), "overwrite": form.cleaned_data["overwrite"],
+                meta = {"root": str(root.relative_to(stage)), "overwrite": form.cleaned_data.get("overwrite", False),
                         "user": request.user.pk, "names": [f.name for f in files][:20], "at": timezone.now().isoformat()}
                 (stage / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
                 result = import_paths([root], root=root, dry_run=True, overwrite=meta["overwrite"], by=request.user)

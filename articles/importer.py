@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, IntegrityError, connections, models, router, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -559,6 +560,9 @@ class Importer:
         self.updated_ids: list[int] = []
         self.pending: list[Loaded] = []
         self.may_publish = by is None or by.has_perm("articles.publish_article")
+        if overwrite and not self.may_publish:
+            # Taking the file's version throws away what editors did on the desk.
+            raise PermissionDenied(f"{by} may not overwrite edits made in Newsroom (an editor's right).")
         self.existing = {}
         self.known_stats = {}  # path -> file_signature() of the file last read, when trusted
         self.load_caches()
@@ -792,6 +796,13 @@ class Importer:
             )
             self.outcome(item.rel, "unchanged", object_id=pk)
             return
+        if "published" in changes and not self.may_publish:
+            public = changes["published"][0] is not False  # no `published` key: public
+            self.outcome(item.rel, "failed", changes=changes, object_id=pk, errors=[
+                f"{item.rel}: published: you may not {'unpublish' if public else 'publish'} items "
+                f"(the item is {'published' if public else 'not published'} here)"
+            ])
+            return
         edited_in_cms = digest_now != stored_digest
         if edited_in_cms and not self.overwrite:
             self.outcome(item.rel, "conflict", changes=changes, object_id=pk, errors=[
@@ -827,6 +838,12 @@ class Importer:
         with a provider or topic inserted meanwhile (a --jobs worker's, named by items)."""
         model = Provider if item.kind == "provider" else Topic
         document_of = provider_document if item.kind == "provider" else topic_document
+        if self.by is not None and not self.by.has_perms(
+            [f"articles.add_{model._meta.model_name}", f"articles.change_{model._meta.model_name}"]
+        ):
+            self.outcome(item.rel, "failed", item.kind, errors=[
+                f"{item.rel}: you may not add or change {model._meta.verbose_name_plural}"])
+            return
         try:
             with transaction.atomic():
                 obj = self._find_small(item)

@@ -2,8 +2,10 @@
 import io
 import stat
 import zipfile
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -170,3 +172,76 @@ def test_hostile_site_dry_run_and_apply_agree_file_by_file(client, django_user_m
     assert applied["counts"]["failed"] >= 30 and applied["counts"]["created"] >= 30
     for status in ("failed", "created"):
         assert client.get(review, {"status": status}).status_code == 200
+
+
+PROVIDER_FILE = """---
+taxonomy: organization
+_id: example.com
+name: Replaced by a contributor
+domain: example.com
+---
+"""
+TOPIC_FILE = """taxonomy: topic
+_id: widgets
+name: Renamed by a contributor
+"""
+
+
+def contributor_dry_run_and_apply(client, django_user_model, post):
+    user_in(django_user_model, "Contributor")
+    client.login(username="contributor", password=PASSWORD)
+    response = client.post(IMPORT, post)
+    assert response.status_code == 302
+    review = response["Location"]
+    html = client.get(review).content.decode()
+    client.post(review, {"confirm": "yes"})
+    return html
+
+
+def test_contributor_import_cannot_take_a_published_item_offline(client, django_user_model):
+    from articles.importer import import_paths
+
+    site = Path(settings.NEWSROOM["IMPORT_STAGING"]).parent / "site"
+    (site / "_news").mkdir(parents=True)
+    (site / "_news" / "2024-03-01-new.md").write_text(NEWS_ITEM, encoding="utf-8")
+    import_paths([site], root=site)
+    item = Article.objects.get(path="_news/2024-03-01-new.md")
+    assert item.published
+    before = db_state()
+    offline = NEWS_ITEM.replace("published: true", "published: false")
+    html = contributor_dry_run_and_apply(client, django_user_model, {
+        "folder": "_news", "files": [upload("2024-03-01-new.md", offline)]})
+    assert "published: you may not unpublish items" in html
+    assert db_state() == before
+    assert client.get(item.get_absolute_url()).status_code == 200
+
+
+def test_contributor_import_cannot_rewrite_providers_or_topics(client, django_user_model):
+    from articles.models import Provider, Topic
+
+    Provider.objects.create(domain="example.com", name="Example")
+    Topic.objects.create(topic_id="widgets", name="Widgets")
+    before = db_state()
+    html = contributor_dry_run_and_apply(client, django_user_model, {"folder": "_news", "files": [upload("site.zip", zip_bytes({
+        "_config.yml": "", "_data/organizations/example.com.md": PROVIDER_FILE, "_data/topics/widgets.yaml": TOPIC_FILE,
+        "_data/organizations/new.example.md": PROVIDER_FILE.replace("example.com", "new.example"),
+    }))]})
+    assert "you may not add or change providers" in html and "you may not add or change topics" in html
+    assert db_state() == before
+    assert Provider.objects.get(domain="example.com").name == "Example" and not Provider.objects.filter(domain="new.example").exists()
+
+
+def test_overwrite_is_an_editors_right(client, django_user_model, editor):
+    from articles.importer import import_paths
+    from django.core.exceptions import PermissionDenied
+
+    contributor = user_in(django_user_model, "Contributor")
+    client.login(username="contributor", password=PASSWORD)
+    assert 'name="overwrite"' not in client.get(IMPORT).content.decode()
+    response = client.post(IMPORT, {"folder": "_news", "overwrite": "on", "files": [upload("a.md", NEWS_ITEM.replace("true", "false"))]})
+    review = response["Location"]
+    assert "Take the file" not in client.get(review).content.decode()
+    with pytest.raises(PermissionDenied):
+        import_paths([], overwrite=True, by=contributor)
+    client.login(username=editor.username, password=PASSWORD)
+    assert 'name="overwrite"' in client.get(IMPORT).content.decode()
