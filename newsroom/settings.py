@@ -218,7 +218,10 @@ NEWSROOM = {
     "LOCALE": os.environ.get("NEWSROOM_LOCALE", "en-us"),
     # Admin import: largest expanded size and entry count of an uploaded .zip.
     "MAX_ZIP_BYTES": int(os.environ.get("NEWSROOM_MAX_ZIP_BYTES", str(200 * 1024 * 1024))),
-    "MAX_ZIP_FILES": int(os.environ.get("NEWSROOM_MAX_ZIP_FILES", "200000")),
+    "MAX_ZIP_FILES": int(os.environ.get("NEWSROOM_MAX_ZIP_FILES", "20000")),
+    # Admin import: the root of the private per-upload staging folders (None: the system's
+    # temporary folder, in a folder of this user's).
+    "IMPORT_STAGING": os.environ.get("NEWSROOM_IMPORT_STAGING") or None,
     # Hosts whose https iframes an item's featuredContent may embed (the CSP's frame-src).
     "EMBED_HOSTS": env_list("NEWSROOM_EMBED_HOSTS", [
         "www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "player.vimeo.com",

@@ -245,3 +245,84 @@ def test_overwrite_is_an_editors_right(client, django_user_model, editor):
         import_paths([], overwrite=True, by=contributor)
     client.login(username=editor.username, password=PASSWORD)
     assert 'name="overwrite"' in client.get(IMPORT).content.decode()
+
+
+def encrypted_zip() -> bytes:
+    """A member flagged as encrypted (zipfile cannot write real encryption; reading
+    it without a password fails just the same)."""
+    data = bytearray(zip_bytes({"_news/a.md": NEWS_ITEM}))
+    data[6] |= 0x1  # general purpose flag of the local header: encrypted
+    central = data.find(b"PK\x01\x02")
+    data[central + 8] |= 0x1  # and of the central directory
+    return bytes(data)
+
+
+def bad_crc_zip() -> bytes:
+    data = zip_bytes({"_news/a.md": NEWS_ITEM})
+    return data.replace(b"A title", b"A tittle", 1)  # stored, not deflated: the CRC no longer matches
+
+
+@pytest.mark.parametrize("archive, message", [
+    (lambda: zip_bytes({"_news": "a file", "_news/a.md": NEWS_ITEM}), "_news/a.md: cannot be written"),
+    (lambda: zip_bytes({"_news/a.md": NEWS_ITEM, "_news": "a file"}), "_news: the archive holds this path twice"),
+    (lambda: zip_bytes({".": "dot"}), ".: not a plain path"),
+    (lambda: zip_bytes({"_news/./a.md": NEWS_ITEM}), "not a plain path"),
+    (lambda: zip_bytes({"_news/a.md": NEWS_ITEM, "_news//a.md": NEWS_ITEM}), "not a plain path"),
+    (encrypted_zip, "_news/a.md: unreadable"),
+    (bad_crc_zip, "_news/a.md: unreadable"),
+])
+def test_malformed_zips_are_a_form_error_and_leave_nothing_staged(client, editor, archive, message):
+    from articles.admin_views import staging_root
+
+    client.login(username=editor.username, password=PASSWORD)
+    before = db_state()
+    response = client.post(IMPORT, {"folder": "_news", "files": [upload("site.zip", archive())]})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Refused:" in html and message in html and "Nothing was imported" in html
+    assert list(staging_root().iterdir()) == []
+    assert db_state() == before
+
+
+def test_each_upload_is_staged_privately_and_its_files_removed_once_applied(client, editor):
+    from articles.admin_views import staging_root
+
+    client.login(username=editor.username, password=PASSWORD)
+    review = client.post(IMPORT, {"folder": "_news", "files": [upload("2024-03-01-new.md", NEWS_ITEM)]})["Location"]
+    second = client.post(IMPORT, {"folder": "_news", "files": [upload("2024-03-01-new.md", NEWS_ITEM)]})["Location"]
+    assert review != second
+    root = staging_root()
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    stage = root / review.rstrip("/").rsplit("/", 1)[1]
+    assert stat.S_IMODE(stage.stat().st_mode) == 0o700 and (stage / "site" / "_news" / "2024-03-01-new.md").is_file()
+    client.post(review, {"confirm": "yes"})
+    assert Article.objects.filter(path="_news/2024-03-01-new.md").exists()
+    assert not (stage / "site").exists()  # the uploaded files are gone; the report stays
+    assert "Imported: created 1" in client.get(review).content.decode()
+
+
+def test_apply_refuses_staged_files_that_changed_since_the_dry_run(client, editor):
+    from articles.admin_views import staging_root
+
+    client.login(username=editor.username, password=PASSWORD)
+    review = client.post(IMPORT, {"folder": "_news", "files": [upload("2024-03-01-new.md", NEWS_ITEM)]})["Location"]
+    stage = staging_root() / review.rstrip("/").rsplit("/", 1)[1]
+    staged = stage / "site" / "_news" / "2024-03-01-new.md"
+    staged.write_text(NEWS_ITEM.replace("A title", "Swapped after the dry run"), encoding="utf-8")
+    before = db_state()
+    client.post(review, {"confirm": "yes"})
+    assert db_state() == before
+    assert "not the ones the dry run read" in client.get(review, follow=True).content.decode()
+    assert not (stage / "site").exists()
+
+
+def test_a_staging_root_that_is_a_link_is_refused(settings, tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from articles.admin_views import staging_root
+
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+    settings.NEWSROOM = {**settings.NEWSROOM, "IMPORT_STAGING": str(tmp_path / "link")}
+    with pytest.raises(ImproperlyConfigured, match="link or belongs to another user"):
+        staging_root()
