@@ -146,6 +146,22 @@ def guess_kind(rel: str) -> str | None:
     return None
 
 
+def item_path_problem(rel: str) -> str | None:
+    """Why ``rel`` cannot be an item's path, or None: it must be a plain relative path
+    that an import of the exported site reads back as an item (``_news/x.md``; not a
+    provider's or topic's file, not in a skipped or hidden folder, not outside the site)."""
+    if not rel:
+        return "empty"
+    if any(ord(c) < 32 or c in "\\\x7f" for c in rel) or rel.startswith(("/", "~")):
+        return "not a plain relative path"
+    if any(part in ("", ".", "..") for part in rel.split("/")):
+        return "must stay inside the site (no empty, '.' or '..' parts)"
+    if guess_kind(rel) != "article":
+        return (f"an import would not read {rel} as an item: items live in a collection folder "
+                f"(such as _news/) and end in {', '.join(fm.CONTENT_SUFFIXES)}")
+    return None
+
+
 def _walk_files(top: str, base: str) -> list:
     """(absolute path, path relative to ``base``, is a link) of every file under ``top``.
 
@@ -439,7 +455,11 @@ def _read_one(abs_path, rel, kind):
                 return ("skipped", rel, None)
             kind = "article"
         if kind == "article" and "\ntaxonomy: organization" in text.split("\n---", 1)[0]:
-            kind = "provider"
+            # A provider's file outside _data/organizations/ would share its path with
+            # the items' folder (and be exported over an item's file): refused by name.
+            line = text[: text.index("\ntaxonomy: organization")].count("\n") + 2
+            raise fm.FrontMatterError(rel, line, "a provider's file belongs in _data/organizations/, not in a "
+                                                 "collection folder", field="taxonomy")
     parsed = fm.parse_text(rel, text, kind, sha)
     doc, digest = parsed.doc, parsed.digest
     stat_record = _stat_record(info, sha) if kind == "article" else ""

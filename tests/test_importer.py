@@ -654,3 +654,15 @@ def test_jobs_mix_updates_conflicts_and_new_items(site):
     assert Article.objects.get(path="_news/c.md").title == "Edited in Newsroom"
     assert Article.objects.count() == 6
     assert import_paths([site], jobs=2).counts["created"] == 0
+
+
+def test_a_provider_file_in_a_collection_folder_is_refused_by_line_and_field(site):
+    """Finding 7 of issue 11: `taxonomy: organization` in _news/ made a provider whose
+    path is in the items' folder (exported over an item's file)."""
+    write(site, "_news/2024-01-01-org.md", "---\ntitle: x\ntaxonomy: organization\ndomain: example.org\nname: Org\n---\n")
+    write(site, "_news/2024-01-02-ok.md", NEWS_ITEM)
+    result = import_paths([site], root=site)
+    assert result.errors == ["_news/2024-01-01-org.md:3: taxonomy: a provider's file belongs in _data/organizations/, "
+                             "not in a collection folder"]
+    assert not Provider.objects.filter(domain="example.org").exists()
+    assert Article.objects.filter(path="_news/2024-01-02-ok.md").exists()
