@@ -662,7 +662,7 @@ def test_a_provider_file_in_a_collection_folder_is_refused_by_line_and_field(sit
     write(site, "_news/2024-01-01-org.md", "---\ntitle: x\ntaxonomy: organization\ndomain: example.org\nname: Org\n---\n")
     write(site, "_news/2024-01-02-ok.md", NEWS_ITEM)
     result = import_paths([site], root=site)
-    assert result.errors == ["_news/2024-01-01-org.md:3: taxonomy: a provider's file belongs in _data/organizations/, "
+    assert result.errors() == ["_news/2024-01-01-org.md:3: taxonomy: a provider's file belongs in _data/organizations/, "
                              "not in a collection folder"]
     assert not Provider.objects.filter(domain="example.org").exists()
     assert Article.objects.filter(path="_news/2024-01-02-ok.md").exists()
