@@ -776,11 +776,13 @@ class Importer:
         """Insert a batch of new items: one executemany a table (Django's bulk_create costs
         more than parsing the files). The rows were prepared where the files were parsed."""
         provider_at, pk_at = ARTICLE_INSERT.index("provider_id"), ARTICLE_INSERT.index("id")
+        modified_at, written = ARTICLE_INSERT.index("modified_at"), timezone.now()
         ids = ARTICLE_INSERT.next_ids(len(batch))
         values = []
         for item, pk in zip(batch, ids):
             row = list(item.prepared[0])
             row[pk_at] = pk
+            row[modified_at] = written  # when written, not when the run started: see finish()
             row[provider_at] = self._provider_id(*item.prepared[1])
             values.append(row)
         ARTICLE_INSERT.insert(values)
@@ -836,7 +838,7 @@ class Importer:
                 article = self._article_instance(item, rows)
                 article.pk = pk
                 fields = [f.attname for f in Article._meta.concrete_fields if f.attname not in ("id", "path", "created_at", "decided_at", "decided_by_id")]
-                article.modified_at = self.now
+                article.modified_at = timezone.now()  # when written (see finish())
                 Article.objects.filter(pk=pk).update(**{name: getattr(article, name) for name in fields})
                 ArticleTopic.objects.filter(article_id=pk).delete()
                 ArticleImage.objects.filter(article_id=pk).delete()
@@ -943,9 +945,19 @@ class Importer:
 
     # ---- after the run ----
     def finish(self):
+        """Write what is pending, link related stories, then move the content stamp.
+
+        The public site's stamp is ``MAX(modified_at)``. Rows carry the time they were
+        written, but an edit committed while a batch was being written can carry a later
+        time than the batch, so the maximum would not move when the batch lands and pages
+        cached in between would stay stale. Touching one written item once every write of
+        the run has committed moves the stamp past everything a reader could have seen.
+        """
         self.flush()
         if self.created_ids or self.updated_ids:
             link_related_stories()
+            last = max(self.created_ids + self.updated_ids)
+            Article.objects.filter(pk=last).update(modified_at=timezone.now())
         signals.import_finished.send(sender=Article, created_ids=self.created_ids, updated_ids=self.updated_ids, by=self.by)
 
 
