@@ -179,9 +179,14 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Reverse proxies in front of Newsroom (NEWSROOM_TRUSTED_PROXIES): only then are the
+# headers they set believed (X-Forwarded-Proto here, X-Forwarded-For for login throttling);
+# without a proxy, a client could send them to pass a plain-HTTP request off as HTTPS.
+TRUSTED_PROXIES = int(os.environ.get("NEWSROOM_TRUSTED_PROXIES", "0"))
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUSTED_PROXIES > 0:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
@@ -229,7 +234,7 @@ NEWSROOM = {
     ]),
     # Reverse proxies in front of Newsroom that append the client's address to
     # X-Forwarded-For (0: the header is ignored, REMOTE_ADDR is the client).
-    "TRUSTED_PROXIES": int(os.environ.get("NEWSROOM_TRUSTED_PROXIES", "0")),
+    "TRUSTED_PROXIES": TRUSTED_PROXIES,
 }
 
 # Content-Security-Policy (django-csp) on every response, public pages and the desk: no
