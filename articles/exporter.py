@@ -149,25 +149,30 @@ class SiteWriter:
         target = f"{self.outdir}/{rel}"
         parent = target.rpartition("/")[0]
         if parent not in self.safe_dirs:
-            self._make_dir(parent)
+            self._make_dirs(parent)
             resolved = os.path.realpath(parent)
             if resolved != self.outdir and not resolved.startswith(self.outdir + "/"):
                 raise UnsafePath(f"{rel}: refusing to write outside the output folder (through a link)")
             self.safe_dirs.add(parent)
         return target
 
-    def _make_dir(self, folder: str) -> None:
-        try:
-            os.mkdir(folder)
-        except FileExistsError:
-            return
-        except FileNotFoundError:
-            os.makedirs(folder.rpartition("/")[0], exist_ok=True)
+    def _make_dirs(self, folder: str) -> None:
+        """Create ``folder`` under the output folder one level at a time, never through a
+        link: a link in OUTDIR (``_news -> /elsewhere``) is refused before anything is
+        made outside it."""
+        current = self.outdir
+        for part in folder[len(self.outdir) + 1:].split("/"):
+            current = f"{current}/{part}"
+            if current in self.safe_dirs:
+                continue
             try:
-                os.mkdir(folder)
+                os.mkdir(current)
             except FileExistsError:
-                return
-        self.fresh_dirs.add(folder)
+                if not stat.S_ISDIR(os.lstat(current).st_mode):
+                    raise UnsafePath(f"{current[len(self.outdir) + 1:]}: refusing to write through a link or "
+                                     f"into a file") from None
+            else:
+                self.fresh_dirs.add(current)
 
     def write(self, rel: str, text: str) -> bool:
         """Write ``text`` at ``rel`` atomically; False when the file already holds it."""

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError, IntegrityError, connections, models, router, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -150,6 +151,22 @@ def guess_kind(rel: str) -> str | None:
         return None if depth == 0 and lower in ("_config.yml", "_config.yaml") else "maybe-topic"
     if lower.endswith(fm.CONTENT_SUFFIXES):
         return "article" if depth >= 1 and first.startswith("_") else "maybe-article"
+    return None
+
+
+def item_path_problem(rel: str) -> str | None:
+    """Why ``rel`` cannot be an item's path, or None: it must be a plain relative path
+    that an import of the exported site reads back as an item (``_news/x.md``; not a
+    provider's or topic's file, not in a skipped or hidden folder, not outside the site)."""
+    if not rel:
+        return "empty"
+    if any(ord(c) < 32 or c in "\\\x7f" for c in rel) or rel.startswith(("/", "~")):
+        return "not a plain relative path"
+    if any(part in ("", ".", "..") for part in rel.split("/")):
+        return "must stay inside the site (no empty, '.' or '..' parts)"
+    if guess_kind(rel) != "article":
+        return (f"an import would not read {rel} as an item: items live in a collection folder "
+                f"(such as _news/) and end in {', '.join(fm.CONTENT_SUFFIXES)}")
     return None
 
 
@@ -460,7 +477,11 @@ def _read_one(abs_path, rel, kind):
                 return ("skipped", rel, None)
             kind = "article"
         if kind == "article" and "\ntaxonomy: organization" in text.split("\n---", 1)[0]:
-            kind = "provider"
+            # A provider's file outside _data/organizations/ would share its path with
+            # the items' folder (and be exported over an item's file): refused by name.
+            line = text[: text.index("\ntaxonomy: organization")].count("\n") + 2
+            raise fm.FrontMatterError(rel, line, "a provider's file belongs in _data/organizations/, not in a "
+                                                 "collection folder", field="taxonomy")
     parsed = fm.parse_text(rel, text, kind, sha)
     doc, digest = parsed.doc, parsed.digest
     stat_record = _stat_record(info, sha) if kind == "article" else ""
@@ -581,6 +602,9 @@ class Importer:
         self.updated_ids: list[int] = []
         self.pending: list[Loaded] = []
         self.may_publish = by is None or by.has_perm(PUBLISH_PERMISSION)
+        if overwrite and not self.may_publish:
+            # Taking the file's version throws away what editors did on the desk.
+            raise PermissionDenied(f"{by} may not overwrite edits made in Newsroom (an editor's right).")
         self.existing = {}
         self.site_root = None  # the folder paths are relative to (set by _import_paths)
         self.known_stats = {}  # path -> file_signature() of the file last read, when trusted
@@ -775,11 +799,13 @@ class Importer:
         """Insert a batch of new items: one executemany a table (Django's bulk_create costs
         more than parsing the files). The rows were prepared where the files were parsed."""
         provider_at, pk_at = ARTICLE_INSERT.index("provider_id"), ARTICLE_INSERT.index("id")
+        modified_at, written = ARTICLE_INSERT.index("modified_at"), timezone.now()
         ids = ARTICLE_INSERT.next_ids(len(batch))
         values = []
         for item, pk in zip(batch, ids):
             row = list(item.prepared[0])
             row[pk_at] = pk
+            row[modified_at] = written  # when written, not when the run started: see finish()
             row[provider_at] = self._provider_id(*item.prepared[1])
             values.append(row)
         ARTICLE_INSERT.insert(values)
@@ -815,6 +841,13 @@ class Importer:
             )
             self.outcome(item.rel, "unchanged", object_id=pk)
             return
+        if "published" in changes and not self.may_publish:
+            public = changes["published"][0] is not False  # no `published` key: public
+            self.outcome(item.rel, "failed", changes=changes, object_id=pk, errors=[
+                f"{item.rel}: published: you may not {'unpublish' if public else 'publish'} items "
+                f"(the item is {'published' if public else 'not published'} here)"
+            ])
+            return
         edited_in_cms = digest_now != stored_digest
         if edited_in_cms and not self.overwrite:
             self.outcome(item.rel, "conflict", changes=changes, object_id=pk, errors=[
@@ -828,7 +861,7 @@ class Importer:
                 article = self._article_instance(item, rows)
                 article.pk = pk
                 fields = [f.attname for f in Article._meta.concrete_fields if f.attname not in ("id", "path", "created_at", "decided_at", "decided_by_id")]
-                article.modified_at = self.now
+                article.modified_at = timezone.now()  # when written (see finish())
                 Article.objects.filter(pk=pk).update(**{name: getattr(article, name) for name in fields})
                 ArticleTopic.objects.filter(article_id=pk).delete()
                 ArticleImage.objects.filter(article_id=pk).delete()
@@ -850,6 +883,12 @@ class Importer:
         with a provider or topic inserted meanwhile (a --jobs worker's, named by items)."""
         model = Provider if item.kind == "provider" else Topic
         document_of = provider_document if item.kind == "provider" else topic_document
+        if self.by is not None and not self.by.has_perms(
+            [f"articles.add_{model._meta.model_name}", f"articles.change_{model._meta.model_name}"]
+        ):
+            self.outcome(item.rel, "failed", item.kind, errors=[
+                f"{item.rel}: you may not add or change {model._meta.verbose_name_plural}"])
+            return
         try:
             with transaction.atomic():
                 obj = self._find_small(item)
@@ -954,9 +993,19 @@ class Importer:
 
     # ---- after the run ----
     def finish(self):
+        """Write what is pending, link related stories, then move the content stamp.
+
+        The public site's stamp is ``MAX(modified_at)``. Rows carry the time they were
+        written, but an edit committed while a batch was being written can carry a later
+        time than the batch, so the maximum would not move when the batch lands and pages
+        cached in between would stay stale. Touching one written item once every write of
+        the run has committed moves the stamp past everything a reader could have seen.
+        """
         self.flush()
         if self.created_ids or self.updated_ids:
             link_related_stories()
+            last = max(self.created_ids + self.updated_ids)
+            Article.objects.filter(pk=last).update(modified_at=timezone.now())
         signals.import_finished.send(sender=Article, created_ids=self.created_ids, updated_ids=self.updated_ids, by=self.by)
 
 

@@ -377,6 +377,15 @@ class Article(SourceRecord):
     def __str__(self):
         return self.display_title
 
+    def clean(self):
+        """An item's path must be one an import of the exported site reads back as this
+        item (an empty one is filled in by the desk from the collection and title)."""
+        from .importer import item_path_problem  # the importer's rule, which needs the models
+
+        super().clean()
+        if self.path and (problem := item_path_problem(self.path)):
+            raise ValidationError({"path": f"{problem}."})
+
     @property
     def display_title(self):
         return self.title or self.name or self.path

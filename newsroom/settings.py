@@ -179,9 +179,14 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Reverse proxies in front of Newsroom (NEWSROOM_TRUSTED_PROXIES): only then are the
+# headers they set believed (X-Forwarded-Proto here, X-Forwarded-For for login throttling);
+# without a proxy, a client could send them to pass a plain-HTTP request off as HTTPS.
+TRUSTED_PROXIES = int(os.environ.get("NEWSROOM_TRUSTED_PROXIES", "0"))
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    if TRUSTED_PROXIES > 0:
+        SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("DJANGO_HSTS_SECONDS", "31536000"))
@@ -218,7 +223,10 @@ NEWSROOM = {
     "LOCALE": os.environ.get("NEWSROOM_LOCALE", "en-us"),
     # Admin import: largest expanded size and entry count of an uploaded .zip.
     "MAX_ZIP_BYTES": int(os.environ.get("NEWSROOM_MAX_ZIP_BYTES", str(200 * 1024 * 1024))),
-    "MAX_ZIP_FILES": int(os.environ.get("NEWSROOM_MAX_ZIP_FILES", "200000")),
+    "MAX_ZIP_FILES": int(os.environ.get("NEWSROOM_MAX_ZIP_FILES", "20000")),
+    # Admin import: the root of the private per-upload staging folders (None: the system's
+    # temporary folder, in a folder of this user's).
+    "IMPORT_STAGING": os.environ.get("NEWSROOM_IMPORT_STAGING") or None,
     # Hosts whose https iframes an item's featuredContent may embed (the CSP's frame-src).
     "EMBED_HOSTS": env_list("NEWSROOM_EMBED_HOSTS", [
         "www.youtube.com", "youtube.com", "www.youtube-nocookie.com", "player.vimeo.com",
@@ -226,7 +234,7 @@ NEWSROOM = {
     ]),
     # Reverse proxies in front of Newsroom that append the client's address to
     # X-Forwarded-For (0: the header is ignored, REMOTE_ADDR is the client).
-    "TRUSTED_PROXIES": int(os.environ.get("NEWSROOM_TRUSTED_PROXIES", "0")),
+    "TRUSTED_PROXIES": TRUSTED_PROXIES,
 }
 
 # Content-Security-Policy (django-csp) on every response, public pages and the desk: no

@@ -2,7 +2,6 @@
 import io
 
 import pytest
-from django.utils import timezone
 from PIL import Image
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -131,4 +130,14 @@ def test_contributor_cannot_publish_even_with_a_forged_post(browser, live_server
     assert status == 403
     item.refresh_from_db()
     assert item.published is False and not item.decisions.exists()
-    assert timezone.now()
+    # Providers and topics are read-only to a Contributor; overwriting the desk's edits
+    # on import is not offered.
+    browser.get(live_server.url + "/admin/articles/provider/")
+    assert not browser.find_elements(By.CSS_SELECTOR, "a.addlink")
+    browser.get(live_server.url + "/admin/articles/article/import/")
+    assert browser.find_elements(By.NAME, "files") and not browser.find_elements(By.NAME, "overwrite")
+    login(browser, live_server, "editor")
+    browser.get(live_server.url + "/admin/articles/provider/")
+    assert browser.find_elements(By.CSS_SELECTOR, "a.addlink")
+    browser.get(live_server.url + "/admin/articles/article/import/")
+    assert browser.find_elements(By.NAME, "overwrite")

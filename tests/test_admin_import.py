@@ -2,8 +2,10 @@
 import io
 import stat
 import zipfile
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -170,3 +172,157 @@ def test_hostile_site_dry_run_and_apply_agree_file_by_file(client, django_user_m
     assert applied["counts"]["failed"] >= 30 and applied["counts"]["created"] >= 30
     for status in ("failed", "created"):
         assert client.get(review, {"status": status}).status_code == 200
+
+
+PROVIDER_FILE = """---
+taxonomy: organization
+_id: example.com
+name: Replaced by a contributor
+domain: example.com
+---
+"""
+TOPIC_FILE = """taxonomy: topic
+_id: widgets
+name: Renamed by a contributor
+"""
+
+
+def contributor_dry_run_and_apply(client, django_user_model, post):
+    user_in(django_user_model, "Contributor")
+    client.login(username="contributor", password=PASSWORD)
+    response = client.post(IMPORT, post)
+    assert response.status_code == 302
+    review = response["Location"]
+    html = client.get(review).content.decode()
+    client.post(review, {"confirm": "yes"})
+    return html
+
+
+def test_contributor_import_cannot_take_a_published_item_offline(client, django_user_model):
+    from articles.importer import import_paths
+
+    site = Path(settings.NEWSROOM["IMPORT_STAGING"]).parent / "site"
+    (site / "_news").mkdir(parents=True)
+    (site / "_news" / "2024-03-01-new.md").write_text(NEWS_ITEM, encoding="utf-8")
+    import_paths([site], root=site)
+    item = Article.objects.get(path="_news/2024-03-01-new.md")
+    assert item.published
+    before = db_state()
+    offline = NEWS_ITEM.replace("published: true", "published: false")
+    html = contributor_dry_run_and_apply(client, django_user_model, {
+        "folder": "_news", "files": [upload("2024-03-01-new.md", offline)]})
+    assert "published: you may not unpublish items" in html
+    assert db_state() == before
+    assert client.get(item.get_absolute_url()).status_code == 200
+
+
+def test_contributor_import_cannot_rewrite_providers_or_topics(client, django_user_model):
+    from articles.models import Provider, Topic
+
+    Provider.objects.create(domain="example.com", name="Example")
+    Topic.objects.create(topic_id="widgets", name="Widgets")
+    before = db_state()
+    html = contributor_dry_run_and_apply(client, django_user_model, {"folder": "_news", "files": [upload("site.zip", zip_bytes({
+        "_config.yml": "", "_data/organizations/example.com.md": PROVIDER_FILE, "_data/topics/widgets.yaml": TOPIC_FILE,
+        "_data/organizations/new.example.md": PROVIDER_FILE.replace("example.com", "new.example"),
+    }))]})
+    assert "you may not add or change providers" in html and "you may not add or change topics" in html
+    assert db_state() == before
+    assert Provider.objects.get(domain="example.com").name == "Example" and not Provider.objects.filter(domain="new.example").exists()
+
+
+def test_overwrite_is_an_editors_right(client, django_user_model, editor):
+    from articles.importer import import_paths
+    from django.core.exceptions import PermissionDenied
+
+    contributor = user_in(django_user_model, "Contributor")
+    client.login(username="contributor", password=PASSWORD)
+    assert 'name="overwrite"' not in client.get(IMPORT).content.decode()
+    response = client.post(IMPORT, {"folder": "_news", "overwrite": "on", "files": [upload("a.md", NEWS_ITEM.replace("true", "false"))]})
+    review = response["Location"]
+    assert "Take the file" not in client.get(review).content.decode()
+    with pytest.raises(PermissionDenied):
+        import_paths([], overwrite=True, by=contributor)
+    client.login(username=editor.username, password=PASSWORD)
+    assert 'name="overwrite"' in client.get(IMPORT).content.decode()
+
+
+def encrypted_zip() -> bytes:
+    """A member flagged as encrypted (zipfile cannot write real encryption; reading
+    it without a password fails just the same)."""
+    data = bytearray(zip_bytes({"_news/a.md": NEWS_ITEM}))
+    data[6] |= 0x1  # general purpose flag of the local header: encrypted
+    central = data.find(b"PK\x01\x02")
+    data[central + 8] |= 0x1  # and of the central directory
+    return bytes(data)
+
+
+def bad_crc_zip() -> bytes:
+    data = zip_bytes({"_news/a.md": NEWS_ITEM})
+    return data.replace(b"A title", b"A tittle", 1)  # stored, not deflated: the CRC no longer matches
+
+
+@pytest.mark.parametrize("archive, message", [
+    (lambda: zip_bytes({"_news": "a file", "_news/a.md": NEWS_ITEM}), "_news/a.md: cannot be written"),
+    (lambda: zip_bytes({"_news/a.md": NEWS_ITEM, "_news": "a file"}), "_news: the archive holds this path twice"),
+    (lambda: zip_bytes({".": "dot"}), ".: not a plain path"),
+    (lambda: zip_bytes({"_news/./a.md": NEWS_ITEM}), "not a plain path"),
+    (lambda: zip_bytes({"_news/a.md": NEWS_ITEM, "_news//a.md": NEWS_ITEM}), "not a plain path"),
+    (encrypted_zip, "_news/a.md: unreadable"),
+    (bad_crc_zip, "_news/a.md: unreadable"),
+])
+def test_malformed_zips_are_a_form_error_and_leave_nothing_staged(client, editor, archive, message):
+    from articles.admin.import_export import staging_root
+
+    client.login(username=editor.username, password=PASSWORD)
+    before = db_state()
+    response = client.post(IMPORT, {"folder": "_news", "files": [upload("site.zip", archive())]})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Refused:" in html and message in html and "Nothing was imported" in html
+    assert list(staging_root().iterdir()) == []
+    assert db_state() == before
+
+
+def test_each_upload_is_staged_privately_and_its_files_removed_once_applied(client, editor):
+    from articles.admin.import_export import staging_root
+
+    client.login(username=editor.username, password=PASSWORD)
+    review = client.post(IMPORT, {"folder": "_news", "files": [upload("2024-03-01-new.md", NEWS_ITEM)]})["Location"]
+    second = client.post(IMPORT, {"folder": "_news", "files": [upload("2024-03-01-new.md", NEWS_ITEM)]})["Location"]
+    assert review != second
+    root = staging_root()
+    assert stat.S_IMODE(root.stat().st_mode) == 0o700
+    stage = root / review.rstrip("/").rsplit("/", 1)[1]
+    assert stat.S_IMODE(stage.stat().st_mode) == 0o700 and (stage / "site" / "_news" / "2024-03-01-new.md").is_file()
+    client.post(review, {"confirm": "yes"})
+    assert Article.objects.filter(path="_news/2024-03-01-new.md").exists()
+    assert not (stage / "site").exists()  # the uploaded files are gone; the report stays
+    assert "Imported: created 1" in client.get(review).content.decode()
+
+
+def test_apply_refuses_staged_files_that_changed_since_the_dry_run(client, editor):
+    from articles.admin.import_export import staging_root
+
+    client.login(username=editor.username, password=PASSWORD)
+    review = client.post(IMPORT, {"folder": "_news", "files": [upload("2024-03-01-new.md", NEWS_ITEM)]})["Location"]
+    stage = staging_root() / review.rstrip("/").rsplit("/", 1)[1]
+    staged = stage / "site" / "_news" / "2024-03-01-new.md"
+    staged.write_text(NEWS_ITEM.replace("A title", "Swapped after the dry run"), encoding="utf-8")
+    before = db_state()
+    client.post(review, {"confirm": "yes"})
+    assert db_state() == before
+    assert "not the ones the dry run read" in client.get(review, follow=True).content.decode()
+    assert not (stage / "site").exists()
+
+
+def test_a_staging_root_that_is_a_link_is_refused(settings, tmp_path):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from articles.admin.import_export import staging_root
+
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "elsewhere")
+    settings.NEWSROOM = {**settings.NEWSROOM, "IMPORT_STAGING": str(tmp_path / "link")}
+    with pytest.raises(ImproperlyConfigured, match="link or belongs to another user"):
+        staging_root()

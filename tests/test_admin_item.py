@@ -190,3 +190,32 @@ def test_related_inline_links_both_ways_reorders_and_keeps_unmatched_entries(cli
     assert [(s.position, s.target_id, s.title) for s in stories] == [(0, b.pk, "Item 1"), (1, None, "From another outlet")]
     assert b.related_stories.get().target == a  # linked back
     assert a.changes.filter(summary__startswith="related stories").exists()
+
+
+@pytest.mark.parametrize("path, message", [
+    ("_data/organizations/example.com.md", "would not read _data/organizations/example.com.md as an item"),
+    ("_data/topics/x.yaml", "would not read"),
+    ("../../x.md", "must stay inside the site"),
+    ("_news/../../x.md", "must stay inside the site"),
+    ("/etc/x.md", "not a plain relative path"),
+    ("_news\\x.md", "not a plain relative path"),
+    ("_news/.hidden.md", "would not read"),
+    ("api/_news/x.md", "would not read"),
+    ("_news/x.png", "would not read"),
+    ("x.md", "would not read"),
+])
+def test_an_item_path_must_be_one_an_import_reads_back_as_the_item(client, editor, path, message):
+    """Finding 7 of issue 11 (the path is typed on the add form; read-only afterwards)."""
+    client.login(username=editor.username, password=PASSWORD)
+    add = reverse("admin:articles_article_add")
+    data = form_data(client.get(add))
+    data.update(title="Typed path", collection="news", published_at_0="2024-05-01", published_at_1="10:00:00",
+                web_url="https://example.org/typed", path=path)
+    data.pop("published_at", None)
+    response = client.post(add, data)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["adminform"].form.errors.get("path", []))
+    assert not Article.objects.exists()
+    data["path"] = "_learning/videos/2024-05-01-typed.md"
+    assert client.post(add, data).status_code == 302
+    assert Article.objects.get().path == "_learning/videos/2024-05-01-typed.md"

@@ -163,3 +163,16 @@ def _umask():
     mask = os.umask(0)
     os.umask(mask)
     return mask
+
+
+def test_a_link_in_outdir_is_refused_before_any_folder_is_made_through_it(site, tmp_path):
+    """Finding 7 of issue 11: folders were made (through the link, outside OUTDIR) before
+    the check of where they resolve."""
+    Article.objects.create(path="_learning/videos/deep/2024-01-01-x.md", collection="learning", title="Deep")
+    outdir, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    outdir.mkdir()
+    elsewhere.mkdir()
+    (outdir / "_learning").symlink_to(elsewhere, target_is_directory=True)
+    result = export_site(outdir)
+    assert any("_learning: refusing to write through a link" in e for e in result.errors)
+    assert list(elsewhere.iterdir()) == []

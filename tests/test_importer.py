@@ -655,3 +655,44 @@ def test_jobs_mix_updates_conflicts_and_new_items(site):
     assert Article.objects.get(path="_news/c.md").title == "Edited in Newsroom"
     assert Article.objects.count() == 6
     assert import_paths([site], jobs=2).counts["created"] == 0
+
+
+def test_a_provider_file_in_a_collection_folder_is_refused_by_line_and_field(site):
+    """Finding 7 of issue 11: `taxonomy: organization` in _news/ made a provider whose
+    path is in the items' folder (exported over an item's file)."""
+    write(site, "_news/2024-01-01-org.md", "---\ntitle: x\ntaxonomy: organization\ndomain: example.org\nname: Org\n---\n")
+    write(site, "_news/2024-01-02-ok.md", NEWS_ITEM)
+    result = import_paths([site], root=site)
+    assert result.errors() == ["_news/2024-01-01-org.md:3: taxonomy: a provider's file belongs in _data/organizations/, "
+                             "not in a collection folder"]
+    assert not Provider.objects.filter(domain="example.org").exists()
+    assert Article.objects.filter(path="_news/2024-01-02-ok.md").exists()
+
+
+def test_an_import_that_overlaps_an_edit_still_moves_the_content_stamp(site, client, monkeypatch):
+    """Finding 2 of issue 11: rows written by an import carried the time the run started,
+    so an edit made meanwhile kept MAX(modified_at) ahead of them: an item the import
+    unpublished stayed public (200 from the page cache, 304 to a client)."""
+    import datetime as dt
+    from django.utils import timezone
+
+    from articles import importer as importer_module
+    from articles.public.selectors import content_stamp
+
+    write(site, "_news/2024-03-01-a.md", NEWS_ITEM)
+    write(site, "_news/2024-03-02-b.md", NEWS_ITEM.replace("https://example.com/a", "https://example.com/b"))
+    import_paths([site], root=site)
+    item = Article.objects.get(path="_news/2024-03-01-a.md")
+    page = client.get(item.get_absolute_url())
+    assert page.status_code == 200
+    started = timezone.now() - dt.timedelta(seconds=10)  # the run started ...
+    Article.objects.filter(path="_news/2024-03-02-b.md").update(title="Edited meanwhile", modified_at=timezone.now())
+    stamp = content_stamp()  # ... a reader caches a page after the edit ...
+    write(site, "_news/2024-03-01-a.md", NEWS_ITEM.replace("published: true", "published: false"))
+    real_init = importer_module.Importer.__init__
+    monkeypatch.setattr(importer_module.Importer, "__init__",
+                        lambda self, **kw: real_init(self, **{**kw, "now": started}))
+    result = import_paths([site / "_news/2024-03-01-a.md"], root=site)  # ... and the run unpublishes
+    assert result.counts["updated"] == 1
+    assert content_stamp().token != stamp.token
+    assert client.get(item.get_absolute_url(), HTTP_IF_NONE_MATCH=page["ETag"]).status_code == 404

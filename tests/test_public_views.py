@@ -170,3 +170,31 @@ def test_item_page_queries_do_not_grow_with_its_children(client):
             page(client, item.get_absolute_url())
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_related_story_linked_to_a_draft_stays_hidden_until_the_draft_is_published(client, django_user_model):
+    from articles.editorial.actions import LinkRelatedAction, PublishAction
+
+    editor = django_user_model.objects.create_superuser("chief", "chief@example.com", "pw")
+    live = data.article(1, title="Live story", related=[
+        {"title": "From the file", "web_url": "https://elsewhere.example/x", "provider_name": "Elsewhere"},
+    ])
+    draft = data.article(2, published=False, title="Secret draft title", excerpt="Secret draft excerpt.")
+    LinkRelatedAction(live, target=draft, user=editor).execute()
+    html = page(client, live.get_absolute_url())
+    assert "From the file" in html  # a story that points at no stored item is shown
+    assert "Secret draft" not in html and draft.web_url not in html
+    PublishAction(draft, user=editor).execute()
+    html = page(client, live.get_absolute_url())
+    assert "Secret draft title" in html and draft.get_absolute_url() in html
+
+
+def test_a_provider_known_only_from_drafts_has_no_public_page_or_feed(client):
+    hidden = data.provider("drafts-only.example", "Drafts Only")
+    data.article(1, source=hidden, published=False, title="Unpublished")
+    for url in ("/providers/drafts-only.example/", "/feeds/providers/drafts-only.example.rss",
+                "/feeds/providers/drafts-only.example.atom"):
+        page(client, url, status=404)
+    data.article(2, source=hidden, title="Now public")
+    assert "Now public" in page(client, "/providers/drafts-only.example/")
+    assert "Now public" in page(client, "/feeds/providers/drafts-only.example.rss")

@@ -93,3 +93,15 @@ def test_demo_editor_is_refused_in_production_with_no_way_around():
     # The old --force is gone (argparse now reads it as Django's --force-color): still refused.
     forced = manage("create_demo_editor", "--force", "--password", "x" * 20, **env)
     assert forced.returncode == 1 and "DEBUG is off" in forced.stderr
+
+
+def test_forwarded_proto_is_believed_only_from_trusted_proxies():
+    """Without a proxy in front, a client sending X-Forwarded-Proto: https must not pass a
+    plain-HTTP request off as secure."""
+    show = "from django.conf import settings as s; print(repr(getattr(s, 'SECURE_PROXY_SSL_HEADER', None)))"
+    env = {"DJANGO_SECRET_KEY": REAL_KEY, "DJANGO_ALLOWED_HOSTS": HOSTS}
+    direct = manage("shell", "-c", show, **env)
+    assert direct.returncode == 0, direct.stderr
+    assert direct.stdout.strip().splitlines()[-1] == "None"
+    proxied = manage("shell", "-c", show, NEWSROOM_TRUSTED_PROXIES="1", **env)
+    assert proxied.stdout.strip().splitlines()[-1] == "('HTTP_X_FORWARDED_PROTO', 'https')"

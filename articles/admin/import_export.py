@@ -6,6 +6,7 @@ field-level differences -> the editor confirms -> the same files are imported fo
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import secrets
@@ -14,12 +15,13 @@ import stat
 import tempfile
 import time
 import zipfile
+import zlib
 from pathlib import Path, PurePosixPath
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -37,7 +39,7 @@ STAGING_TTL = 24 * 3600
 def zip_limits() -> tuple[int, int]:
     """(largest expanded size in bytes, most entries) of an uploaded .zip."""
     conf = getattr(settings, "NEWSROOM", {})
-    return int(conf.get("MAX_ZIP_BYTES", 200 * 1024 * 1024)), int(conf.get("MAX_ZIP_FILES", 200_000))
+    return int(conf.get("MAX_ZIP_BYTES", 200 * 1024 * 1024)), int(conf.get("MAX_ZIP_FILES", 20_000))
 # What an upload may hold besides a .zip: the files the importer reads (the format's suffixes).
 UPLOAD_SUFFIXES = fm.CONTENT_SUFFIXES + fm.DATA_SUFFIXES + (".zip",)
 
@@ -47,28 +49,55 @@ class UnsafeArchive(ValueError):
 
 
 def staging_root() -> Path:
-    root = Path(getattr(settings, "NEWSROOM", {}).get("IMPORT_STAGING") or Path(tempfile.gettempdir()) / "newsroom-import")
-    root.mkdir(parents=True, exist_ok=True)
+    """Where uploads wait between the dry run and Apply: ``NEWSROOM["IMPORT_STAGING"]``,
+    else a folder of this process's user in the system's temporary folder. Private
+    (0700), and refused if it is a link or someone else's (a folder another local user
+    made in /tmp first would let them read or swap the uploads)."""
+    configured = getattr(settings, "NEWSROOM", {}).get("IMPORT_STAGING")
+    root = Path(configured) if configured else Path(tempfile.gettempdir()) / f"newsroom-import-{os.getuid()}"
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    info = root.lstat()
+    if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.getuid():
+        raise ImproperlyConfigured(f"{root}: the import staging folder is a link or belongs to another user")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        os.chmod(root, 0o700)
     return root
+
+
+def new_stage() -> Path:
+    """A private folder (0700) for one upload, named by an unguessable token."""
+    return Path(tempfile.mkdtemp(prefix=secrets.token_urlsafe(12) + "-", dir=staging_root()))
 
 
 def clean_stale_stages(now=None):
     now = now or time.time()
     for stage in staging_root().iterdir():
         try:
-            if now - stage.stat().st_mtime > STAGING_TTL:
+            if now - stage.lstat().st_mtime > STAGING_TTL:
                 shutil.rmtree(stage, ignore_errors=True)
         except OSError:
             continue
 
 
+def tree_digest(folder: Path) -> str:
+    """A digest of every file's path and bytes under ``folder`` (links not followed):
+    Apply imports exactly the files the dry run read, or nothing."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if not p.is_symlink() and p.is_file()):
+        digest.update(path.relative_to(folder).as_posix().encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
 def safe_member_name(name: str) -> PurePosixPath:
     if not name or "\\" in name or name.startswith("/") or "\x00" in name:
         raise UnsafeArchive(f"{name!r}: absolute or unusual path")
-    path = PurePosixPath(name)
-    if path.is_absolute() or ".." in path.parts or (path.parts and ":" in path.parts[0]):
+    parts = name.rstrip("/").split("/")
+    if ".." in parts:
         raise UnsafeArchive(f"{name}: path escapes the archive's root")
-    return path
+    if any(part in ("", ".") for part in parts) or ":" in parts[0]:
+        raise UnsafeArchive(f"{name}: not a plain path inside the archive")
+    return PurePosixPath(name)
 
 
 def extract_zip(fileobj, dest: Path, *, max_bytes=None, max_files=None) -> None:
@@ -99,16 +128,24 @@ def extract_zip(fileobj, dest: Path, *, max_bytes=None, max_files=None) -> None:
             target = (dest / safe_member_name(info.filename)).resolve()
             if dest not in target.parents and target != dest:
                 raise UnsafeArchive(f"{info.filename}: path escapes the archive's root")
-            if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
-                continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            with archive.open(info) as source, open(target, "wb") as out:
-                while chunk := source.read(1 << 16):
-                    written += len(chunk)  # the real size, whatever the header claims
-                    if written > max_bytes:
-                        raise UnsafeArchive(f"expands to more than {max_bytes // (1024 * 1024)} MB")
-                    out.write(chunk)
+            if target.exists() and not (info.is_dir() and target.is_dir()):
+                raise UnsafeArchive(f"{info.filename}: the archive holds this path twice")
+            try:
+                if info.is_dir():
+                    target.mkdir(parents=True, exist_ok=True)
+                    continue
+                target.parent.mkdir(parents=True, exist_ok=True)
+                with archive.open(info) as source, open(target, "xb") as out:
+                    while chunk := source.read(1 << 16):
+                        written += len(chunk)  # the real size, whatever the header claims
+                        if written > max_bytes:
+                            raise UnsafeArchive(f"expands to more than {max_bytes // (1024 * 1024)} MB")
+                        out.write(chunk)
+            except OSError as exc:  # a file and a folder of the same name, a name too long...
+                raise UnsafeArchive(f"{info.filename}: cannot be written ({exc.strerror or exc})") from exc
+            except (zipfile.BadZipFile, RuntimeError, NotImplementedError, EOFError, zlib.error) as exc:
+                # bad CRC, encrypted member, unsupported compression, truncated data
+                raise UnsafeArchive(f"{info.filename}: unreadable ({exc})") from exc
 
 
 def site_root(folder: Path) -> Path:
@@ -201,43 +238,55 @@ class ImportExportViews:
         if not self.has_import_permission(request):
             raise PermissionDenied
         form = ImportUploadForm(request.POST or None, request.FILES or None)
+        if not request.user.has_perm("articles.publish_article"):
+            del form.fields["overwrite"]  # an editor's right: it discards edits made here
         if request.method == "POST" and form.is_valid():
-            if form.cleaned_data["overwrite"] and not request.user.has_perm("articles.change_article"):
-                raise PermissionDenied
             clean_stale_stages()
-            token = secrets.token_urlsafe(16)
-            stage = staging_root() / token
-            site = stage / "site"
-            site.mkdir(parents=True)
+            stage = new_stage()
             try:
-                files = form.cleaned_data["files"]
-                if files[0].name.lower().endswith(".zip"):
-                    extract_zip(files[0], site)
-                    root = site_root(site)
-                else:
-                    root = site
-                    (site / "_config.yml").write_text("# uploaded through the admin\n", encoding="utf-8")
-                    folder = site / form.cleaned_data["folder"]
-                    folder.mkdir(parents=True, exist_ok=True)
-                    for upload in files:
-                        name = os.path.basename(upload.name.replace("\\", "/")).lstrip(".") or "upload.md"
-                        with open(folder / name, "wb") as out:
-                            for chunk in upload.chunks():
-                                out.write(chunk)
-            except UnsafeArchive as exc:
-                shutil.rmtree(stage, ignore_errors=True)
-                form.add_error("files", f"Refused: {exc}. Nothing was imported.")
-            else:
-                meta = {"root": str(root.relative_to(stage)), "overwrite": form.cleaned_data["overwrite"],
-                        "user": request.user.pk, "names": [f.name for f in files][:20], "at": timezone.now().isoformat()}
+                root = self._stage_upload(form, stage / "site")
+                meta = {"root": str(root.relative_to(stage)), "overwrite": form.cleaned_data.get("overwrite", False),
+                        "user": request.user.pk, "names": [f.name for f in form.cleaned_data["files"]][:20],
+                        "at": timezone.now().isoformat(), "digest": tree_digest(stage / "site")}
                 (stage / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
                 result = import_paths([root], root=root, dry_run=True, overwrite=meta["overwrite"], by=request.user)
                 _save(stage, "dry_run.json", result)
-                request.session[f"newsroom-import:{token}"] = request.user.pk
-                return HttpResponseRedirect(reverse("admin:articles_article_import_review", args=[token]))
+            except UnsafeArchive as exc:
+                shutil.rmtree(stage, ignore_errors=True)
+                form.add_error("files", f"Refused: {exc}. Nothing was imported.")
+            except BaseException:
+                shutil.rmtree(stage, ignore_errors=True)
+                raise
+            else:
+                request.session[f"newsroom-import:{stage.name}"] = request.user.pk
+                return HttpResponseRedirect(reverse("admin:articles_article_import_review", args=[stage.name]))
         context = {**self.admin_site.each_context(request), "title": "Import front-matter files", "opts": self.opts,
                    "form": form, "max_zip_mb": zip_limits()[0] // (1024 * 1024)}
         return TemplateResponse(request, self.import_template, context)
+
+    @staticmethod
+    def _stage_upload(form, site: Path) -> Path:
+        """Write the upload under ``site``; the site's root. ``UnsafeArchive`` for what
+        cannot be staged as it is."""
+        site.mkdir()
+        files = form.cleaned_data["files"]
+        if files[0].name.lower().endswith(".zip"):
+            extract_zip(files[0], site)
+            return site_root(site)
+        (site / "_config.yml").write_text("# uploaded through the admin\n", encoding="utf-8")
+        folder = site / form.cleaned_data["folder"]
+        folder.mkdir(parents=True, exist_ok=True)
+        for upload in files:
+            name = os.path.basename(upload.name.replace("\\", "/")).lstrip(".") or "upload.md"
+            try:
+                with open(folder / name, "xb") as out:
+                    for chunk in upload.chunks():
+                        out.write(chunk)
+            except FileExistsError as exc:
+                raise UnsafeArchive(f"{name}: uploaded twice") from exc
+            except OSError as exc:
+                raise UnsafeArchive(f"{name}: cannot be stored ({exc.strerror or exc})") from exc
+        return site
 
     def import_review_view(self, request, token):
         if not self.has_import_permission(request):
@@ -247,10 +296,17 @@ class ImportExportViews:
         if request.method == "POST" and request.POST.get("confirm") == "yes":
             if (stage / "applied.json").exists():
                 messages.warning(request, "These files were already imported.")
+            elif not (stage / "site").is_dir() or tree_digest(stage / "site") != meta.get("digest"):
+                shutil.rmtree(stage / "site", ignore_errors=True)
+                messages.error(request, "The staged files are not the ones the dry run read; nothing was imported. "
+                                        "Upload them again.")
             else:
                 root = stage / meta["root"]
-                result = import_paths([root], root=root, overwrite=meta["overwrite"], by=request.user)
-                _save(stage, "applied.json", result)
+                try:
+                    result = import_paths([root], root=root, overwrite=meta["overwrite"], by=request.user)
+                    _save(stage, "applied.json", result)
+                finally:
+                    shutil.rmtree(stage / "site", ignore_errors=True)  # only the report is kept
                 level = messages.SUCCESS if result.ok else messages.WARNING
                 messages.add_message(request, level, f"Imported: {result.summary()}")
             return HttpResponseRedirect(reverse("admin:articles_article_import_review", args=[token]))

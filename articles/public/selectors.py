@@ -70,14 +70,24 @@ def ordered(queryset, ordering: str | None = None):
     return queryset.order_by(*ORDERINGS.get(ordering or DEFAULT_ORDERING, ORDERINGS[DEFAULT_ORDERING]))
 
 
+def public_related_stories():
+    """Related stories a reader may see: those that point at no stored item, or at a
+    published one.
+
+    A story linked to a stored draft carries that draft's title, excerpt and URL (the
+    desk copies them when an editor links it), so it stays hidden until the draft is
+    published; publishing it moves the content stamp, so cached pages follow.
+    """
+    return RelatedStory.objects.filter(
+        Q(target__isnull=True) | Q(target__in=published_articles().values("pk"))
+    ).order_by("position").select_related("target")
+
+
 def article_detail(*, pk: int) -> Article:
     """One published item with everything its page shows; ``Article.DoesNotExist`` for
     drafts and unknown ids."""
     queryset = with_page_data(published_articles()).prefetch_related(
-        Prefetch(
-            "related_stories",
-            queryset=RelatedStory.objects.order_by("position").select_related("target"),
-        ),
+        Prefetch("related_stories", queryset=public_related_stories()),
     )
     return queryset.get(pk=pk)
 
@@ -168,7 +178,11 @@ def provider_list() -> list:
 
 
 def provider_by_domain(domain: str) -> Provider:
-    return Provider.objects.get(domain=domain)
+    """The provider with this domain, if the public may see it: it has at least one
+    published item (a provider known only from drafts has no public page or feed)."""
+    return Provider.objects.filter(
+        Exists(published_articles().filter(provider=OuterRef("pk")))
+    ).get(domain=domain)
 
 
 def collections():
