@@ -687,7 +687,8 @@ class Importer:
         if not self.may_publish and item.doc.get("published") is not False:
             self.outcome(item.rel, "failed", errors=[
                 f"{item.rel}: published: you may not publish items (the file says "
-                f"{'published: true' if item.doc.get('published') else 'nothing about published, which makes the item public'})"
+                f"{'published: true' if item.doc.get('published') else 'nothing about published, which makes the item public'}"
+                f"; a file of yours must say published: false, and a published item is changed by an Editor)"
             ])
             return
         existing = self.existing.get(item.rel)

@@ -14,6 +14,7 @@ import shutil
 import stat
 import tempfile
 import time
+import unicodedata
 import zipfile
 import zlib
 from pathlib import Path, PurePosixPath
@@ -113,9 +114,16 @@ def extract_zip(fileobj, dest: Path, *, max_bytes=None, max_files=None) -> None:
         members = archive.infolist()
         if len(members) > max_files:
             raise UnsafeArchive(f"{len(members)} entries, more than {max_files}")
-        declared = 0
+        declared, seen = 0, set()
         for info in members:
             safe_member_name(info.filename)
+            # Names differing only in case or Unicode normalization are one file on the
+            # file systems sites are checked out on (macOS, Windows): refused, not two items.
+            key = unicodedata.normalize("NFC", info.filename.rstrip("/")).casefold()
+            if key in seen:
+                raise UnsafeArchive(f"{info.filename}: the archive holds this path twice "
+                                    f"(names differing only in case or Unicode normalization)")
+            seen.add(key)
             mode = info.external_attr >> 16
             if stat.S_ISLNK(mode):
                 raise UnsafeArchive(f"{info.filename}: links are not accepted")

@@ -28,11 +28,14 @@ def triage_rule_for(
     return best
 
 
-def apply_triage_rules(*, article_ids: Sequence[int]) -> dict[str, int]:
+def apply_triage_rules(*, article_ids: Sequence[int], may_publish: bool = True) -> dict[str, int]:
     """Decide newly imported items by the enabled rules; returns counts.
 
     At or above the threshold the item is published; below, it is queued (not public,
     awaiting a decision). Both are decisions of the rule (``Decision.Source.RULE``).
+    ``may_publish=False`` (the files came from someone who may not publish, such as a
+    Contributor's upload): a rule never publishes what they could not, and the quality
+    that would trigger it is theirs to write: such items are all queued for review.
     """
     rules = list(TriageRule.objects.enabled())
     counts = {"published": 0, "queued": 0}
@@ -52,7 +55,11 @@ def apply_triage_rules(*, article_ids: Sequence[int]) -> dict[str, int]:
             if rule is None:
                 continue
             quality = article.quality
-            if quality is not None and quality >= rule.threshold:
+            if quality is not None and quality >= rule.threshold and not may_publish:
+                note = f"rule {rule.name}: quality {quality} >= {rule.threshold}, imported by someone who may not publish"
+                QueueAction(article, note=note, source=Decision.Source.RULE).execute()
+                counts["queued"] += 1
+            elif quality is not None and quality >= rule.threshold:
                 note = f"rule {rule.name}: quality {quality} >= {rule.threshold}"
                 PublishAction(article, note=note, source=Decision.Source.RULE).execute()
                 counts["published"] += 1

@@ -21,7 +21,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -77,6 +77,25 @@ class EditorialAction:
     def signal_kwargs(self, result: Any) -> dict:
         raise NotImplementedError
 
+    def touched(self, result: Any) -> models.Model | None:
+        """A row the public sees (an item, a provider) that this action changed: touched
+        again once the change is committed."""
+        return None
+
+    def restamp(self, result: Any) -> None:
+        """Move the public content stamp (``MAX(modified_at)``) past this change.
+
+        The rows carry the time they were written; a write by someone else that commits
+        while this transaction is open can carry a later time, and a page cached under it
+        would then miss this change. Touching one changed item once all is committed (the
+        outermost transaction, if an action runs inside another) moves the stamp past
+        anything a reader could have seen.
+        """
+        row = self.touched(result)
+        if row is not None and row.pk is not None:
+            rows = type(row)._default_manager.filter(pk=row.pk)
+            transaction.on_commit(lambda: rows.update(modified_at=timezone.now()))
+
     def announce(self, result: Any) -> None:
         """One log entry and one signal for the operation."""
         logger.info(self.log_message(result))
@@ -88,6 +107,7 @@ class EditorialAction:
         self.validate()
         with transaction.atomic():
             result = self.apply()
+        self.restamp(result)
         self.announce(result)
         return result
 
@@ -118,8 +138,9 @@ class DecisionAction(EditorialAction):
     def decide(self, *, note: str) -> Decision:
         """Apply ``action`` to the item (locked) and record it: a Decision and a history
         entry. Any decision but scheduling drops a scheduled publication."""
-        article, action, by, at = self.article, self.action, self.user, timezone.now()
+        article, action, by = self.article, self.action, self.user
         locked = Article.objects.select_for_update().only("pk", "published", "decided_at").get(pk=article.pk)
+        at = timezone.now()  # once the row is ours: a decision is later than what it overrides
         if action == Decision.Action.SCHEDULE:
             # Decided, not yet public: ``publish_scheduled`` publishes it when due.
             published, decided_at, decided_by = False, at, by
@@ -143,6 +164,9 @@ class DecisionAction(EditorialAction):
             summary=decision.get_action_display() + (f": {note}" if note else ""),
         )
         return decision
+
+    def touched(self, result: Decision) -> Article:
+        return self.article
 
     def log_message(self, result: Decision) -> str:
         return f"{self.action} {self.article.pk} ({self.article.path}) by {self.user or self.source}"

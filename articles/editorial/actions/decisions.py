@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils import timezone
 
-from ...models import Article, Decision, ScheduledPublication
+from ...models import PUBLISH_PERMISSION, Article, Decision, ScheduledPublication
 from .base import DecisionAction
 
 
@@ -63,17 +64,34 @@ DECISION_ACTIONS: dict[str, type[DecisionAction]] = {
 
 def publish_due(*, now: datetime.datetime | None = None, dry_run: bool = False) -> list[ScheduledPublication]:
     """Publish the scheduled items that are due (``publish_scheduled``), each through
-    ``PublishAction`` as the system."""
+    ``PublishAction`` as the system.
+
+    Each schedule is taken under a row lock and read again: two overlapping runs publish
+    it once. A schedule whose author may no longer publish (deactivated, or out of the
+    Editor group) goes back to the review queue instead: a publication is only as good as
+    the right of whoever decided it.
+    """
     now = now or timezone.now()
     due = list(
         ScheduledPublication.objects.filter(publish_at__lte=now).select_related("article", "by").order_by("publish_at", "pk")
     )
     if dry_run:
         return due
+    done = []
     for schedule in due:
-        by = schedule.by
-        note = f"scheduled by {by}" if by else "scheduled"
-        if schedule.note:
-            note += f": {schedule.note}"
-        PublishAction(schedule.article, user=None, note=note, source=Decision.Source.SCHEDULE).execute()
-    return due
+        with transaction.atomic():
+            current = (ScheduledPublication.objects.select_for_update(skip_locked=True)
+                       .select_related("article", "by").filter(pk=schedule.pk, publish_at__lte=now).first())
+            if current is None:  # published or cancelled meanwhile, or another run has it
+                continue
+            by = current.by
+            if by is not None and not (by.is_active and by.has_perm(PUBLISH_PERMISSION)):
+                QueueAction(current.article, user=None, source=Decision.Source.SCHEDULE,
+                            note=f"scheduled by {by}, who may no longer publish: back to the queue").execute()
+                continue
+            note = f"scheduled by {by}" if by else "scheduled"
+            if current.note:
+                note += f": {current.note}"
+            PublishAction(current.article, user=None, note=note, source=Decision.Source.SCHEDULE).execute()
+            done.append(current)
+    return done

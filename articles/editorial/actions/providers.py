@@ -44,6 +44,9 @@ class MergeProvidersAction(EditorialAction):
         self.into.aliases = aliases
         return moved
 
+    def touched(self, result: int) -> Provider:
+        return self.into
+
     def log_message(self, result: int) -> str:
         return (f"merged providers {[p.domain for p in self.merged]} into {self.into.domain} "
                 f"({result} items) by {self.user or 'the system'}")

@@ -42,6 +42,9 @@ class LinkRelatedAction(EditorialAction):
                       changes={"related": [None, f"+ {story.web_url or target.path}"]})
         return story
 
+    def touched(self, result: list[RelatedStory]) -> Article | None:
+        return self.article if result else None
+
     def apply(self) -> list[RelatedStory]:
         created = [self._link(self.article, self.target)]
         if self.both_ways:

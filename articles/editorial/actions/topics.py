@@ -46,6 +46,9 @@ class AddTopicAction(EditorialAction):
         self.changed = targets
         return len(targets)
 
+    def touched(self, result: int) -> Article | None:
+        return Article(pk=self.changed[-1]) if self.changed else None
+
     def log_message(self, result: int) -> str:
         return f"added topic {self.topic.topic_id} to {result} items by {self.user or 'the system'}"
 
