@@ -78,8 +78,11 @@ def public_related_stories():
     desk copies them when an editor links it), so it stays hidden until the draft is
     published; publishing it moves the content stamp, so cached pages follow.
     """
+    # On the joined target row (an index probe per story), not ``target IN (published
+    # items)``, which PostgreSQL answers by reading the items table in full. A story with
+    # no target has NULLs there, which the second term accepts.
     return RelatedStory.objects.filter(
-        Q(target__isnull=True) | Q(target__in=published_articles().values("pk"))
+        Q(target__published=True) | Q(target__published__isnull=True)
     ).order_by("position").select_related("target")
 
 

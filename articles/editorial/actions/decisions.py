@@ -80,7 +80,7 @@ def publish_due(*, now: datetime.datetime | None = None, dry_run: bool = False) 
     done = []
     for schedule in due:
         with transaction.atomic():
-            current = (ScheduledPublication.objects.select_for_update(skip_locked=True)
+            current = (ScheduledPublication.objects.select_for_update(skip_locked=True, of=("self",))
                        .select_related("article", "by").filter(pk=schedule.pk, publish_at__lte=now).first())
             if current is None:  # published or cancelled meanwhile, or another run has it
                 continue
