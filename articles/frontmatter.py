@@ -1243,6 +1243,9 @@ def key_text(key) -> str:
     return scalar(key, None)
 
 
+# What may precede a key on its line: indentation, sequence dashes, an explicit key's '?'.
+_KEY_PREFIX = re.compile(r"[ \t]*(?:-[ \t]+)*(\?[ \t]+)?")
+
 # YAML reads a key written in line ("key: value") only up to 1024 characters; longer
 # keys are written as explicit keys ("? key" then ": value").
 MAX_INLINE_KEY = 1000
@@ -1277,15 +1280,16 @@ class Writer:
         if len(k) > MAX_INLINE_KEY:
             head = [f"{pad}? {k}", f"{pad}:"]
             seq_indent = indent + 2
-        if isinstance(value, dict) and value:
-            out = head
-            for ck, cv in value.items():
-                out += self.fresh_entry(ck, cv, indent + 2, path + (ck,))
-            return out
-        if isinstance(value, list) and value:
-            return head + self.fresh_seq(value, seq_indent, path)
+        if isinstance(value, (dict, list)) and value:
+            return head + self.fresh_block(value, indent, seq_indent, path)
         head[-1] += " " + self.fresh_flow_or_scalar(value, path)
         return head
+
+    def fresh_block(self, value, indent, seq_indent, path) -> list[str]:
+        """The lines below ``key:`` of a mapping or a list (not empty) written anew."""
+        if isinstance(value, dict):
+            return [line for ck, cv in value.items() for line in self.fresh_entry(ck, cv, indent + 2, path + (ck,))]
+        return self.fresh_seq(value, seq_indent, path)
 
     def fresh_flow_or_scalar(self, value, path):
         if isinstance(value, dict):
@@ -1325,20 +1329,38 @@ class Writer:
             cut -= 1
         return chunk[:cut], chunk[cut:]
 
+    def key_at(self, k) -> tuple[int, int, bool] | None:
+        """(line, column, explicit) where the entry of key node ``k`` starts: the key
+        itself, in line ("key: value", its ':' on its line), or the '?' of an explicit key
+        ("? key" then ": value"; the key may span lines, as long keys and block keys do).
+        None for a key the writer cannot place (an alias, a '?' alone on its line...)."""
+        line = k.start_mark.line
+        if line >= len(self.lines):
+            return None
+        text = self.lines[line]
+        match = _KEY_PREFIX.fullmatch(text[: k.start_mark.column])
+        if match is None:
+            return None
+        if match.group(1):
+            return line, match.start(1), True
+        if k.end_mark.line != line or k.start_mark.index == k.end_mark.index:
+            return None
+        if not text[k.end_mark.column:].lstrip(" \t").startswith(":"):
+            return None
+        return line, k.start_mark.column, False
+
     def regular(self, node) -> bool:
         """Whether block mapping ``node`` is one the writer patches line by line: every key
-        on a line of its own (after its indentation, or a sequence's dash), in line, none
-        explicit ("? key") or empty. Others are written anew."""
+        placed by ``key_at()`` on a line of its own (after its indentation, or a
+        sequence's dash), in the order of the lines. Others are written anew."""
         if node.flow_style:
             return False
+        last = -1
         for k, _v in node.value:
-            if k.start_mark.line >= len(self.lines):
+            at = self.key_at(k)
+            if at is None or at[0] <= last:
                 return False
-            if k.end_mark.line != k.start_mark.line or k.start_mark.index == k.end_mark.index:
-                return False
-            prefix = self.lines[k.start_mark.line][: k.start_mark.column]
-            if prefix.replace(" ", "").replace("-", "") or "-" in prefix and not prefix.rstrip().endswith("-"):
-                return False
+            last = at[0]
         return True
 
     def mapping(self, node, old: dict, new: dict, end: int, path, order=None) -> list[str]:
@@ -1349,12 +1371,13 @@ class Writer:
             indent = indent if indent is not None else (node.value[0][0].start_mark.column if node.value else 0)
             return [line for key in keys for line in self.fresh_entry(key, new[key], indent, path + (key,))]
         entries = list(node.value)
-        starts = [k.start_mark.line for k, _ in entries] + [end]
+        places = [self.key_at(k) for k, _ in entries]
+        starts = [place[0] for place in places] + [end]
         by_key = {}
         for i, ((k, v), key) in enumerate(zip(entries, mapping_keys(node))):
             content, trailer = self.span(starts[i], starts[i + 1])
             by_key[key] = (k, v, content, trailer)
-        indent = entries[0][0].start_mark.column if entries else 0
+        indent = places[0][1] if entries else 0
         kept = [k for k in by_key if k in new]
         result_keys = list(kept)
         for key in new:
@@ -1416,32 +1439,49 @@ class Writer:
         return []
 
     def entry(self, knode, vnode, content, old, new, indent, path) -> list[str]:
-        """The lines of one ``key: value`` whose value changed."""
-        key_line = content[0] if content else None
+        """The lines of one ``key: value`` whose value changed: the key's lines as they
+        are (an explicit key's too: "? key" then ": value"), then the value."""
         key = path[-1]
-        line = self.lines[knode.start_mark.line]
-        if knode.end_mark.line != knode.start_mark.line or line[: knode.start_mark.column].rstrip().endswith("?"):
-            # An explicit or multi-line key ("? key" then ": value"): written anew.
-            return self.fresh_entry(key, new, indent, path)
-        block_value = vnode.start_mark.line > knode.start_mark.line
+        start, col, explicit = self.key_at(knode)
+        end = start + len(content)
+        if explicit:
+            colon = self._colon_line(knode, vnode, col, end)
+            if colon is None:  # "? key" alone: a null value
+                head, lead, key_line, block_value = list(content), " " * col + ":", None, False
+            else:
+                head, lead, key_line = self.lines[start:colon], self.lines[colon][: col + 1], self.lines[colon]
+                block_value = vnode.start_mark.line > colon
+        else:
+            line = self.lines[start]
+            head, key_line = [], content[0]
+            lead = " " * indent + line[knode.start_mark.column:knode.end_mark.column] + ":"
+            block_value = vnode.start_mark.line > start
         if (
             block_value and isinstance(old, dict) and isinstance(new, dict) and new
             and isinstance(vnode, yaml.MappingNode) and self.regular(vnode)
         ):
-            end = knode.start_mark.line + len(content)
-            return [key_line] + self.mapping(vnode, old, new, end, path, NESTED_ORDER.get(path[-1]) if len(path) == 1 else None)
+            return head + [key_line] + self.mapping(vnode, old, new, end, path, NESTED_ORDER.get(path[-1]) if len(path) == 1 else None)
         if (
             block_value and isinstance(old, list) and isinstance(new, list) and new
             and isinstance(vnode, yaml.SequenceNode) and not vnode.flow_style
         ):
-            end = knode.start_mark.line + len(content)
-            return [key_line] + self.sequence(vnode, old, new, end, path)
+            return head + [key_line] + self.sequence(vnode, old, new, end, path)
         if isinstance(new, (dict, list)) and new:
-            return self.fresh_entry(key, new, indent, path)
+            if not explicit:
+                return self.fresh_entry(key, new, indent, path)
+            return head + [lead] + self.fresh_block(new, indent, indent + 2, path)
         was_text = isinstance(vnode, yaml.ScalarNode) and (vnode.tag == "tag:yaml.org,2002:str" or vnode.style)
         style = (vnode.style or None) if was_text else self.style.scalar_style(path)
         value = self.fresh_flow_or_scalar(new, path) if isinstance(new, (dict, list)) else scalar(new, style)
-        return [" " * indent + line[knode.start_mark.column:knode.end_mark.column] + ": " + value]
+        return head + [lead + " " + value]
+
+    def _colon_line(self, knode, vnode, col, end) -> int | None:
+        """The line of an explicit key's ': ' (at the column of its '?'), or None."""
+        for i in range(knode.end_mark.line, min(vnode.start_mark.line, end - 1) + 1):
+            text = self.lines[i]
+            if text[col:col + 1] == ":" and not text[:col].strip() and text[col + 1:col + 2] in ("", " ", "\t"):
+                return i
+        return None
 
     def sequence(self, node, old: list, new: list, end: int, path) -> list[str]:
         items = node.value
@@ -1508,7 +1548,10 @@ def render(src: Source, doc: dict, body: str, old: dict) -> str:
             new[key] = value
             raw_old[key] = value
     order = NEWS_ORDER if src.kind == "frontmatter" else None
-    odd_breaks = _ODD_BREAKS.search(src.yaml_raw or "")
+    # (The YAML of a CRLF file ends with the CR of its last line: the closing line's LF
+    # was split off with the closing line.)
+    raw = src.yaml_raw or ""
+    odd_breaks = _ODD_BREAKS.search(raw, 0, len(raw) - 1 if raw.endswith("\r") else len(raw))
     if odd_breaks or not writer.regular(node):
         # The whole front matter in one flow mapping ({title: a, ...}), keys the writer
         # does not patch line by line ("? key"), or line breaks YAML counts and the lines

@@ -1,0 +1,76 @@
+"""Issue 9, third round: the rest of the break-it review (F7, F11, events, the minor
+cases), each pinned by a test that failed before its fix."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+from articles.exporter import export_site
+from articles.models import Article, Provider, Topic
+
+from .helpers import NEWS_ITEM, run, tree, write
+from .test_roundtrip import changed_lines
+
+pytestmark = pytest.mark.django_db
+HOSTILE = Path(__file__).resolve().parent / "fixtures" / "hostile"
+
+
+def site(tmp_path, files: dict):
+    root = tmp_path / "site"
+    write(root, "_config.yml", "title: t\n")
+    for rel, text in files.items():
+        write(root, rel, text, binary=isinstance(text, bytes))
+    return root
+
+
+# F7 ---------------------------------------------------------------------------------
+
+CRLF_ITEM = NEWS_ITEM.replace("\n", "\r\n")
+EXPLICIT_ITEM = NEWS_ITEM.replace(
+    "heat: 3\n",
+    "heat: 3\n? explicit\n: value\n? |\n  a block\n  key\n: block value\n? " + '"' + "k" * 1100 + '"' + "\n: long key\n",
+).replace("  name: Example\n", "  ? name\n  : Example\n")
+
+
+@pytest.mark.parametrize("text", [CRLF_ITEM, EXPLICIT_ITEM, EXPLICIT_ITEM.replace("\n", "\r\n")], ids=["crlf", "explicit-keys", "both"])
+@pytest.mark.parametrize("edit", ["quality", "provider_name", "title"])
+def test_an_edit_changes_only_its_lines_whatever_the_line_ends_and_key_styles(tmp_path, text, edit):
+    root = site(tmp_path, {"_news/2024-03-01-a.md": text})
+    assert run("import_frontmatter", root)[0] == 0
+    article = Article.objects.get()
+    if edit == "quality":
+        article.quality, want = 42, (["quality: 75"], ["quality: 42"])
+    elif edit == "title":
+        article.title, want = "Another title", (['title: "A title"'], ['title: "Another title"'])
+    else:
+        article.provider_name = "Renamed"
+        want = (["  name: Example"], ["  name: Renamed"]) if "? name" not in text else (["  : Example"], ["  : Renamed"])
+    article.save()
+    out = tmp_path / "out"
+    assert export_site(out).ok
+    written = (out / "_news/2024-03-01-a.md").read_bytes()
+    assert changed_lines(text.encode(), written) == want
+    assert written.count(b"\r\n") == text.count("\r\n") and written.count(b"\n") == text.count("\n")
+
+
+def test_every_hostile_item_edited_changes_only_the_edited_line(tmp_path):
+    """Over every item of the hostile set (CRLF and BOM, explicit, long and odd keys, flow
+    collections, aliases...): a quality set in Newsroom changes the quality line only
+    (or adds it), except where the front matter is one flow mapping or holds line breaks
+    the file's lines do not show (written anew, in block style, by design)."""
+    assert run("import_frontmatter", HOSTILE)[0] == 1
+    originals = tree(HOSTILE)
+    for article in Article.objects.all():
+        article.quality = 42
+        article.save()
+    out = tmp_path / "out"
+    export_site(out)
+    problems = []
+    for article in Article.objects.all():
+        before = originals[article.path]
+        if b"\xc2\x85" in before or "\u2028".encode() in before or b"\n{" in before.split(b"---", 2)[1][:2]:
+            continue
+        removed, added = changed_lines(before, (out / article.path).read_bytes())
+        if [line.split(":")[0] for line in removed] not in ([], ["quality"]) or [line.split(":")[0] for line in added] != ["quality"]:
+            problems.append((article.path, removed, added))
+    assert problems == []
