@@ -244,9 +244,15 @@ def decode(path: str, data: bytes, max_bytes: int) -> str:
         raise FrontMatterError(path, line, f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
 
 
+# The delimiters, as Jekyll reads them: '---' opens, '---' or YAML's document end '...'
+# closes, either followed by nothing but blanks on its line.
+_BLANKS = " \t\r"
+_CLOSING = re.compile(r"\n(?:---|\.\.\.)[ \t\r]*(?=\n|\Z)")
+
+
 def has_front_matter(text: str) -> bool:
     first = text[1:] if text.startswith("\ufeff") else text
-    return first.startswith("---") and first.split("\n", 1)[0].rstrip("\r") == "---"
+    return first.startswith("---") and first.split("\n", 1)[0].rstrip(_BLANKS) == "---"
 
 
 def split(path: str, text: str, kind: str) -> Source:
@@ -258,20 +264,13 @@ def split(path: str, text: str, kind: str) -> Source:
         trailing = not content or content.endswith("\n")
         raw = None if not content else content[:-1] if trailing else content
         return Source(path, text, kind, bom, newline, [], raw, newline if trailing else "", "", 1)
-    # The closing line is the first line after the first that reads '---' (then only
-    # CRs). Only the front matter is split into lines; the body is sliced as it is.
+    # The closing line is the first line after the first that reads '---' or '...' (then
+    # only blanks). Only the front matter is split into lines; the body is sliced as it is.
     first_nl = content.find("\n")
     close = line_end = -1
-    pos = first_nl
-    while pos != -1:
-        idx = content.find("\n---", pos)
-        if idx == -1:
-            break
-        end = content.find("\n", idx + 4)
-        if content[idx + 1:end if end != -1 else len(content)].rstrip("\r") == "---":
-            close, line_end = idx, end
-            break
-        pos = idx + 1
+    match = _CLOSING.search(content, first_nl) if first_nl != -1 else None
+    if match is not None:
+        close, line_end = match.start(), (match.end() if match.end() < len(content) else -1)
     if close == -1:
         raise FrontMatterError(path, 1, "front matter has no closing '---' line")
     raw = None if close == first_nl else content[first_nl + 1:close]

@@ -74,3 +74,38 @@ def test_every_hostile_item_edited_changes_only_the_edited_line(tmp_path):
         if [line.split(":")[0] for line in removed] not in ([], ["quality"]) or [line.split(":")[0] for line in added] != ["quality"]:
             problems.append((article.path, removed, added))
     assert problems == []
+
+
+# F11 --------------------------------------------------------------------------------
+
+DELIMITED = {
+    "trailing-spaces": NEWS_ITEM.replace("---\n", "---  \n"),
+    "trailing-tab": NEWS_ITEM.replace("---\n", "---\t\n", 1).replace('secured: "s1;s2"\n---\n', 'secured: "s1;s2"\n---\t\n'),
+    "document-end": NEWS_ITEM.replace('secured: "s1;s2"\n---\n', 'secured: "s1;s2"\n...\n') + "A body.\n",
+    "document-end-crlf": (NEWS_ITEM.replace('secured: "s1;s2"\n---\n', 'secured: "s1;s2"\n... \n') + "Body\n").replace("\n", "\r\n"),
+    "document-end-no-newline": NEWS_ITEM.replace('secured: "s1;s2"\n---\n\n', 'secured: "s1;s2"\n...'),
+}
+
+
+@pytest.mark.parametrize("name", list(DELIMITED))
+def test_delimiters_with_trailing_blanks_and_document_end_are_accepted_and_kept(tmp_path, name):
+    text = DELIMITED[name]
+    root = site(tmp_path, {"_news/2024-03-01-a.md": text})
+    status, out, err = run("import_frontmatter", root)
+    assert status == 0, err
+    article = Article.objects.get()
+    assert article.title == "A title" and article.secured == "s1;s2"
+    assert article.body == {"document-end": "\nA body.\n", "document-end-crlf": "\r\nBody\r\n", "document-end-no-newline": ""}.get(name, "\n")
+    out_dir = tmp_path / "out"
+    assert export_site(out_dir).ok
+    assert (out_dir / "_news/2024-03-01-a.md").read_bytes() == text.encode()
+    article.quality = 42  # an edit keeps the delimiters as they are
+    article.save()
+    export_site(out_dir)
+    assert changed_lines(text.encode(), (out_dir / "_news/2024-03-01-a.md").read_bytes()) == (["quality: 75"], ["quality: 42"])
+
+
+def test_a_delimiter_followed_by_text_is_still_not_one(tmp_path):
+    root = site(tmp_path, {"_news/2024-03-01-a.md": NEWS_ITEM.replace('secured: "s1;s2"\n---\n', 'secured: "s1;s2"\n--- x\n')})
+    status, out, err = run("import_frontmatter", root)
+    assert status == 1 and "no closing '---' line" in err
