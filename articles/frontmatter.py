@@ -699,6 +699,10 @@ class _Checker:
                 self.fail(node, fld, f"expected true or false, got {_show(value)}")
             return value
         if kind == "datetime":
+            if fld in DAY_FIELDS:
+                day = as_day(value)
+                if day is not None:
+                    return day
             return self.datetime(value, node, fld)
         if kind == "url":
             if not isinstance(value, str):
@@ -803,6 +807,24 @@ class _Checker:
             return out
 
         return self.list_of(value, node, fld, one)
+
+
+# Date fields where a day alone means the whole day (an event ending 2026-05-01 is on
+# until that day is over): the document holds the date; documents.article_rows stores
+# the end of that day in the site's time zone.
+DAY_FIELDS = frozenset({"endDateTime"})
+
+
+def as_day(value) -> dt.date | None:
+    """``value`` as a day when it is one (a YAML date, or the text of one), else None."""
+    if type(value) is dt.date:
+        return value
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
 def _show(value) -> str:

@@ -391,6 +391,15 @@ class Article(SourceRecord):
         return reverse("articles:article", args=[self.pk])
 
     @property
+    def ends_on(self):
+        """The day the event ends, when its end is a day alone (``endDateTime:
+        2026-05-01``, stored as the end of that day), else None."""
+        from .documents import as_day_end
+
+        day = as_day_end(self.ends_at)
+        return day if day is not self.ends_at else None
+
+    @property
     def provider_logos(self):
         """The item's own logo renditions, else its provider's: computed here because a
         template filter argument such as ``default:article.provider.images`` raises

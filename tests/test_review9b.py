@@ -109,3 +109,103 @@ def test_a_delimiter_followed_by_text_is_still_not_one(tmp_path):
     root = site(tmp_path, {"_news/2024-03-01-a.md": NEWS_ITEM.replace('secured: "s1;s2"\n---\n', 'secured: "s1;s2"\n--- x\n')})
     status, out, err = run("import_frontmatter", root)
     assert status == 1 and "no closing '---' line" in err
+
+
+# Events -----------------------------------------------------------------------------
+
+def events(count, *, upcoming):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from .public_data import article
+
+    now = timezone.now()
+    step = dt.timedelta(days=1)
+    return [
+        article(n, collection="events", images=0, title=f"Event {n:03d}", path=f"_events/{'up' if upcoming else 'past'}-{n}.md",
+                starts_at=now + step * (n + 1) if upcoming else now - step * (n + 2),
+                ends_at=now + step * (n + 2) if upcoming else now - step * (n + 1))
+        for n in range(count)
+    ]
+
+
+def titles(html, section):
+    import re
+
+    upcoming, _, past = html.partition('id="past-heading"')
+    return re.findall(r"Event \d{3}", upcoming if section == "upcoming" else past)
+
+
+def test_upcoming_and_past_events_are_both_paginated(client):
+    from articles.views import PER_PAGE
+
+    events(PER_PAGE * 6 + 5, upcoming=True)  # more than the 100 once shown at most
+    events(PER_PAGE + 3, upcoming=False)
+    seen = []
+    number = 1
+    while True:
+        html = client.get(f"/events/?upcoming_page={number}").content.decode()
+        page = titles(html, "upcoming")
+        assert len(page) == (PER_PAGE if number <= 6 else 5)
+        seen += page
+        more = f'href="?upcoming_page={number + 1}"' in html
+        if number > 1:
+            assert f'href="?upcoming_page={number - 1}"' in html
+        assert titles(html, "past") == [f"Event {n:03d}" for n in range(PER_PAGE)]  # the past's first page
+        if not more:
+            break
+        number += 1
+    assert seen == [f"Event {n:03d}" for n in range(PER_PAGE * 6 + 5)]  # the soonest first, every one
+    html = client.get("/events/?upcoming_page=3&page=2").content.decode()
+    assert titles(html, "past") == [f"Event {n:03d}" for n in range(PER_PAGE, PER_PAGE + 3)]
+    assert titles(html, "upcoming")[0] == f"Event {2 * PER_PAGE:03d}"
+    # Each section's links keep the other's page.
+    assert 'href="?upcoming_page=3&amp;page=1"' in html and 'href="?page=2&amp;upcoming_page=4"' in html
+    assert client.get("/events/?upcoming_page=99").status_code == 404
+    assert client.get("/events/?upcoming_page=x").status_code == 404
+
+
+def test_a_date_only_end_is_the_end_of_that_day(tmp_path, client, settings):
+    import datetime as dt
+    import json
+    import zoneinfo
+
+    from django.utils import timezone
+
+    settings.TIME_ZONE = "America/New_York"
+    zone = zoneinfo.ZoneInfo("America/New_York")
+    today = timezone.now().astimezone(zone).date()
+    files = {
+        "_events/today.md": f"---\ntitle: Ends today\ncategory: events\nstartDateTime: {today - dt.timedelta(days=2)}\nendDateTime: {today}\npublished: true\n---\n",
+        "_events/quoted.md": f"---\ntitle: Quoted\ncategory: events\nendDateTime: \"{today - dt.timedelta(days=1)}\"\npublished: true\n---\n",
+        "_events/instant.md": "---\ntitle: Instant\ncategory: events\nendDateTime: 2026-05-01T00:00:00Z\npublished: true\n---\n",
+        "_events/last.md": "---\ntitle: Last day\ncategory: events\nendDateTime: 9999-12-31\npublished: true\n---\n",
+    }
+    root = site(tmp_path, files)
+    status, out, err = run("import_frontmatter", root)
+    assert status == 0, err
+    ends = lambda path: Article.objects.get(path=path).ends_at  # noqa: E731
+    end_of_today = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(), zone) - dt.timedelta(microseconds=1)
+    assert ends("_events/today.md") == end_of_today
+    assert ends("_events/quoted.md") == end_of_today - dt.timedelta(days=1)
+    assert ends("_events/instant.md") == dt.datetime(2026, 5, 1, tzinfo=dt.timezone.utc)
+    html = client.get("/events/").content.decode()
+    upcoming, _, past = html.partition('id="past-heading"')
+    assert "Ends today" in upcoming and "Quoted" in past
+    api = json.loads(client.get("/api/events/index.json").content)
+    assert {i["title"]: i["endDateTime"] for i in api["value"]}["Ends today"] == today.isoformat()
+    # Exported byte for byte, unchanged and edited.
+    out_dir = tmp_path / "out"
+    assert export_site(out_dir).ok
+    assert tree(out_dir) == {rel: text.encode() for rel, text in files.items()}
+    for article in Article.objects.all():
+        article.title += "!"
+        article.save()
+    export_site(out_dir)
+    for rel, text in files.items():
+        removed, added = changed_lines(text.encode(), (out_dir / rel).read_bytes())
+        assert [line[:6] for line in removed + added] == ["title:", "title:"], (rel, removed, added)
+    # The re-import of the edited files finds what Newsroom holds.
+    status, out, err = run("import_frontmatter", out_dir, "--root", out_dir)
+    assert status == 0 and ends("_events/today.md") == end_of_today
