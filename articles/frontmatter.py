@@ -177,7 +177,8 @@ SAFE_TAGS = {
     "tag:yaml.org,2002:" + t
     for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 }
-DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$", re.I)
+# Host names as they occur (underscores too: real DNS names have them, if RFC 952 does not).
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9_-]{1,63}(?<!-)(\.(?!-)[a-z0-9_-]{1,63}(?<!-))*$", re.I)
 
 
 class FrontMatterError(ValueError):
@@ -681,7 +682,9 @@ class _Checker:
         if value is None:
             return None
         if kind in ("str", "text"):
-            if isinstance(value, bool) or not isinstance(value, str):
+            if isinstance(value, bool):
+                value = self.bool_text(value, node, fld)
+            if not isinstance(value, str):
                 self.fail(node, fld, f"expected a string, got {_show(value)}")
             if limit and len(value) > limit:
                 self.fail(node, fld, f"longer than {limit} characters")
@@ -689,6 +692,8 @@ class _Checker:
                 self.fail(node, fld, NUL_MESSAGE)
             return value
         if kind == "int":
+            if isinstance(value, float) and value.is_integer() and not isinstance(value, bool):
+                value = int(value)  # quality: 50.0 is 50 (the file keeps its text)
             if isinstance(value, bool) or not isinstance(value, int):
                 self.fail(node, fld, f"expected an integer, got {_show(value)}")
             if not -(2**31) <= value < 2**31:
@@ -699,6 +704,8 @@ class _Checker:
                 self.fail(node, fld, f"expected true or false, got {_show(value)}")
             return value
         if kind == "datetime":
+            if isinstance(value, str) and not value.strip():
+                return None  # "" for a date: no date (the file keeps its "")
             if fld in DAY_FIELDS:
                 day = as_day(value)
                 if day is not None:
@@ -718,6 +725,17 @@ class _Checker:
                 self.fail(node, fld, f"not a domain name: {_show(value)}")
             return value
         raise AssertionError(kind)
+
+    def bool_text(self, value, node, fld):
+        """A YAML boolean written plainly where text is expected (``title: yes``, YAML 1.1's
+        yes/no/on/off): the text as written, which is what the site shows."""
+        if isinstance(node, tuple):
+            node = _key_nodes(node[0]).get(node[1], (None, None))[1]
+        if isinstance(node, yaml.ScalarNode) and not node.style and node.tag == "tag:yaml.org,2002:bool" and (
+            self.src.yaml_lines[node.start_mark.line][node.start_mark.column:].startswith(node.value)  # (not !!bool)
+        ):
+            return node.value
+        self.fail(node, fld, f"expected a string, got {_show(value)}")
 
     def datetime(self, value, node, fld):
         if isinstance(value, dt.datetime):

@@ -143,13 +143,19 @@ class SourceRecord(models.Model):
         abstract = True
 
 
+def validate_host(value):
+    """A domain name as hosts are named: Django's rules (IDN included), with underscores
+    wherever a letter may be (``my_host.example.com``: real DNS names have them)."""
+    validators.DomainNameValidator(accept_idna=True)(value.replace("_", "a"))
+
+
 class Provider(SourceRecord):
     """An outlet items come from, identified by its domain."""
 
     domain = models.CharField(
         max_length=253,
         unique=True,
-        validators=[validators.DomainNameValidator(accept_idna=True)],
+        validators=[validate_host],
     )
     name = models.CharField(max_length=300, blank=True, default="")
     images = OrderedJSONField(null=True, blank=True, help_text="Logo renditions: url, width, height.")

@@ -209,3 +209,95 @@ def test_a_date_only_end_is_the_end_of_that_day(tmp_path, client, settings):
     # The re-import of the edited files finds what Newsroom holds.
     status, out, err = run("import_frontmatter", out_dir, "--root", out_dir)
     assert status == 0 and ends("_events/today.md") == end_of_today
+
+
+# Minor ------------------------------------------------------------------------------
+
+def test_the_same_path_under_two_roots_is_counted_and_named(tmp_path):
+    a = site(tmp_path / "a", {"_news/x.md": NEWS_ITEM})
+    b = site(tmp_path / "b", {"_news/x.md": NEWS_ITEM.replace("A title", "B title"), "_news/y.md": NEWS_ITEM})
+    status, out, err = run("import_frontmatter", a, b)
+    assert status == 1
+    (line,) = [line for line in err.splitlines() if line.startswith("_news/x.md")]
+    assert "not read" in line and str(a / "_news/x.md") in line
+    assert out[-1].startswith("created 2, updated 0, unchanged 0, conflicts 0, failed 1 (3 files")
+    assert Article.objects.get(path="_news/x.md").title == "A title"
+    # The same file named twice (its folder and itself) is read once, without a failure.
+    status, out, err = run("import_frontmatter", a, a / "_news/x.md")
+    assert status == 0 and "unchanged 1, conflicts 0, failed 0 (1 files" in out[-1], err
+
+
+def test_a_collection_name_longer_than_its_column_is_refused_by_name(tmp_path):
+    rel = "_" + "c" * 101 + "/2024-03-01-a.md"
+    root = site(tmp_path, {rel: NEWS_ITEM, "_" + "c" * 100 + "/ok.md": NEWS_ITEM})
+    status, out, err = run("import_frontmatter", root)
+    assert status == 1 and "Traceback" not in err and "unexpected" not in err
+    (line,) = [line for line in err.splitlines() if line.startswith(rel)]
+    assert line == f"{rel}: the collection name (its first folder) is longer than 100 characters"
+    assert Article.objects.get().collection == "c" * 100
+
+
+@pytest.mark.parametrize("since", ["2024-13-45", "2024-02-30", "2024-01-01T25:00:00", "yesterday"])
+def test_export_since_an_odd_value_is_a_usage_error(tmp_path, since):
+    status, out, err = run("export_frontmatter", tmp_path / "out", "--since", since)
+    assert status == 2 and "--since" in err and "Traceback" not in err
+
+
+ODD_VALUES = {
+    "empty-date": NEWS_ITEM.replace("heat: 3\n", 'heat: 3\nupdatedDateTime: ""\n'),
+    "integral-float": NEWS_ITEM.replace("quality: 75", "quality: 75.0"),
+    "underscore-domain": NEWS_ITEM.replace("domain: example.com", "domain: my_host.example.com"),
+    "yes-title": NEWS_ITEM.replace('title: "A title"', "title: yes"),
+    "off-related-title": NEWS_ITEM.replace("secured:", 'related:\n  - title: Off\n    webUrl: "https://x.example/"\n\nsecured:'),
+}
+
+
+@pytest.mark.parametrize("name", list(ODD_VALUES))
+def test_values_a_real_site_means_are_kept(tmp_path, name):
+    text = ODD_VALUES[name]
+    root = site(tmp_path, {"_news/2024-03-01-a.md": text})
+    status, out, err = run("import_frontmatter", root)
+    assert status == 0, err
+    article = Article.objects.get()
+    expected = {
+        "empty-date": ("source_updated_at", None), "integral-float": ("quality", 75),
+        "yes-title": ("title", "yes"),
+    }.get(name)
+    if expected:
+        assert getattr(article, expected[0]) == expected[1]
+    if name == "underscore-domain":
+        assert article.provider.domain == "my_host.example.com"
+    if name == "off-related-title":
+        assert article.related_stories.get().title == "Off"
+    out_dir = tmp_path / "out"
+    assert export_site(out_dir).ok
+    assert (out_dir / "_news/2024-03-01-a.md").read_bytes() == text.encode()
+    article.heat = 4
+    article.save()
+    export_site(out_dir)
+    assert changed_lines(text.encode(), (out_dir / "_news/2024-03-01-a.md").read_bytes()) == (["heat: 3"], ["heat: 4"])
+
+
+def test_a_provider_file_with_an_underscore_domain_imports(tmp_path):
+    root = site(tmp_path, {"_data/organizations/my_host.md": "---\ntaxonomy: organization\nname: H\ndomain: my_host.example.com\n---\n"})
+    status, out, err = run("import_frontmatter", root)
+    assert status == 0, err
+    assert Provider.objects.get().domain == "my_host.example.com"
+
+
+def test_an_explicit_bool_where_text_is_expected_is_still_refused(tmp_path):
+    root = site(tmp_path, {"_news/a.md": NEWS_ITEM.replace('title: "A title"', "title: !!bool yes")})
+    status, out, err = run("import_frontmatter", root)
+    assert status == 1 and "_news/a.md:3: title: expected a string, got True" in err
+
+
+def test_a_topic_whose_parent_is_itself_is_a_root(tmp_path):
+    text = "_id: selfish\nname: Selfish\nparent: Selfish\n"
+    root = site(tmp_path, {"_data/topics/01-self.yaml": text, "_data/topics/02-other.yaml": "name: Other\nparent: other\n"})
+    status, out, err = run("import_frontmatter", root)
+    assert status == 0, err
+    assert sorted(Topic.objects.values_list("topic_id", "parent")) == [("other", None), ("selfish", None)]
+    out_dir = tmp_path / "out"
+    assert export_site(out_dir).ok
+    assert (out_dir / "_data/topics/01-self.yaml").read_text() == text
+    assert run("import_frontmatter", root)[0] == 0  # run after run
