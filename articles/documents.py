@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import math
 
-from .frontmatter import ARTICLE_FIELDS, IMAGE_FIELDS, NAN, PROVIDER_FIELDS, RELATED_FIELDS, TOPIC_FIELDS, Key, timestamp_text
+from .frontmatter import ARTICLE_FIELDS, DAY_FIELDS, IMAGE_FIELDS, NAN, PROVIDER_FIELDS, RELATED_FIELDS, TOPIC_FIELDS, Key, timestamp_text
 
 ARTICLE_COLUMNS = [spec[0] for spec in ARTICLE_FIELDS.values()]
 IMAGE_COLUMNS = ["url", "width", "height", "is_cached", "title", "extra"]
@@ -129,6 +129,34 @@ def _untag(obj: dict):
 
 
 # ---- document -> rows ----------------------------------------------------------------
+def day_end(day: dt.date) -> dt.datetime | None:
+    """The last instant of ``day`` in the site's time zone (TIME_ZONE), in UTC; None for
+    9999-12-31 there, which has no next day."""
+    from django.utils import timezone
+
+    zone = timezone.get_default_timezone()
+    try:
+        start_of_next = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+        return (start_of_next - dt.timedelta(microseconds=1)).astimezone(dt.timezone.utc)
+    except OverflowError:
+        return None
+
+
+def as_day_end(value: dt.datetime | None):
+    """The day whose ``day_end()`` ``value`` is, else ``value`` as it is."""
+    if value is None or value.microsecond != 999_999:
+        return value
+    from django.utils import timezone
+
+    try:
+        local = value.astimezone(timezone.get_default_timezone())
+    except OverflowError:
+        return value
+    if (local.hour, local.minute, local.second) == (23, 59, 59) and day_end(local.date()) == value:
+        return local.date()
+    return value
+
+
 def storable(spec: tuple, value) -> bool:
     """Whether the column of ``spec`` (a row of the frontmatter tables) holds ``value``
     exactly. The parser checks every known key's type; what it keeps although no column
@@ -160,7 +188,9 @@ def article_rows(doc: dict) -> dict:
     extra = {}
     for key, value in doc.items():
         spec = ARTICLE_FIELDS.get(key)
-        if spec is not None and storable(spec, value):
+        if key in DAY_FIELDS and type(value) is dt.date and day_end(value) is not None:
+            fields[spec[0]] = day_end(value)  # (a day, until its end: see frontmatter.DAY_FIELDS)
+        elif spec is not None and storable(spec, value):
             fields[spec[0]] = value
         elif key not in STRUCTURED:
             extra[key] = value
@@ -239,7 +269,7 @@ def article_document(row: dict, *, domain, topics, images, related) -> dict:
     """
     doc: dict = {}
     for key, spec in ARTICLE_FIELDS.items():
-        _put(doc, key, row[spec[0]])
+        _put(doc, key, as_day_end(row[spec[0]]) if key in DAY_FIELDS else row[spec[0]])
     if row["provider_extra"] is not None or domain is not None or row["provider_name"] is not None:
         provider: dict = {}
         _put(provider, "name", row["provider_name"])

@@ -177,7 +177,8 @@ SAFE_TAGS = {
     "tag:yaml.org,2002:" + t
     for t in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 }
-DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*$", re.I)
+# Host names as they occur (underscores too: real DNS names have them, if RFC 952 does not).
+DOMAIN_RE = re.compile(r"^(?=.{1,253}$)(?!-)[a-z0-9_-]{1,63}(?<!-)(\.(?!-)[a-z0-9_-]{1,63}(?<!-))*$", re.I)
 
 
 class FrontMatterError(ValueError):
@@ -244,9 +245,15 @@ def decode(path: str, data: bytes, max_bytes: int) -> str:
         raise FrontMatterError(path, line, f"not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
 
 
+# The delimiters, as Jekyll reads them: '---' opens, '---' or YAML's document end '...'
+# closes, either followed by nothing but blanks on its line.
+_BLANKS = " \t\r"
+_CLOSING = re.compile(r"\n(?:---|\.\.\.)[ \t\r]*(?=\n|\Z)")
+
+
 def has_front_matter(text: str) -> bool:
     first = text[1:] if text.startswith("\ufeff") else text
-    return first.startswith("---") and first.split("\n", 1)[0].rstrip("\r") == "---"
+    return first.startswith("---") and first.split("\n", 1)[0].rstrip(_BLANKS) == "---"
 
 
 def split(path: str, text: str, kind: str) -> Source:
@@ -258,20 +265,13 @@ def split(path: str, text: str, kind: str) -> Source:
         trailing = not content or content.endswith("\n")
         raw = None if not content else content[:-1] if trailing else content
         return Source(path, text, kind, bom, newline, [], raw, newline if trailing else "", "", 1)
-    # The closing line is the first line after the first that reads '---' (then only
-    # CRs). Only the front matter is split into lines; the body is sliced as it is.
+    # The closing line is the first line after the first that reads '---' or '...' (then
+    # only blanks). Only the front matter is split into lines; the body is sliced as it is.
     first_nl = content.find("\n")
     close = line_end = -1
-    pos = first_nl
-    while pos != -1:
-        idx = content.find("\n---", pos)
-        if idx == -1:
-            break
-        end = content.find("\n", idx + 4)
-        if content[idx + 1:end if end != -1 else len(content)].rstrip("\r") == "---":
-            close, line_end = idx, end
-            break
-        pos = idx + 1
+    match = _CLOSING.search(content, first_nl) if first_nl != -1 else None
+    if match is not None:
+        close, line_end = match.start(), (match.end() if match.end() < len(content) else -1)
     if close == -1:
         raise FrontMatterError(path, 1, "front matter has no closing '---' line")
     raw = None if close == first_nl else content[first_nl + 1:close]
@@ -682,7 +682,9 @@ class _Checker:
         if value is None:
             return None
         if kind in ("str", "text"):
-            if isinstance(value, bool) or not isinstance(value, str):
+            if isinstance(value, bool):
+                value = self.bool_text(value, node, fld)
+            if not isinstance(value, str):
                 self.fail(node, fld, f"expected a string, got {_show(value)}")
             if limit and len(value) > limit:
                 self.fail(node, fld, f"longer than {limit} characters")
@@ -690,6 +692,8 @@ class _Checker:
                 self.fail(node, fld, NUL_MESSAGE)
             return value
         if kind == "int":
+            if isinstance(value, float) and value.is_integer() and not isinstance(value, bool):
+                value = int(value)  # quality: 50.0 is 50 (the file keeps its text)
             if isinstance(value, bool) or not isinstance(value, int):
                 self.fail(node, fld, f"expected an integer, got {_show(value)}")
             if not -(2**31) <= value < 2**31:
@@ -700,6 +704,12 @@ class _Checker:
                 self.fail(node, fld, f"expected true or false, got {_show(value)}")
             return value
         if kind == "datetime":
+            if isinstance(value, str) and not value.strip():
+                return None  # "" for a date: no date (the file keeps its "")
+            if fld in DAY_FIELDS:
+                day = as_day(value)
+                if day is not None:
+                    return day
             return self.datetime(value, node, fld)
         if kind == "url":
             if not isinstance(value, str):
@@ -715,6 +725,17 @@ class _Checker:
                 self.fail(node, fld, f"not a domain name: {_show(value)}")
             return value
         raise AssertionError(kind)
+
+    def bool_text(self, value, node, fld):
+        """A YAML boolean written plainly where text is expected (``title: yes``, YAML 1.1's
+        yes/no/on/off): the text as written, which is what the site shows."""
+        if isinstance(node, tuple):
+            node = _key_nodes(node[0]).get(node[1], (None, None))[1]
+        if isinstance(node, yaml.ScalarNode) and not node.style and node.tag == "tag:yaml.org,2002:bool" and (
+            self.src.yaml_lines[node.start_mark.line][node.start_mark.column:].startswith(node.value)  # (not !!bool)
+        ):
+            return node.value
+        self.fail(node, fld, f"expected a string, got {_show(value)}")
 
     def datetime(self, value, node, fld):
         if isinstance(value, dt.datetime):
@@ -804,6 +825,24 @@ class _Checker:
             return out
 
         return self.list_of(value, node, fld, one)
+
+
+# Date fields where a day alone means the whole day (an event ending 2026-05-01 is on
+# until that day is over): the document holds the date; documents.article_rows stores
+# the end of that day in the site's time zone.
+DAY_FIELDS = frozenset({"endDateTime"})
+
+
+def as_day(value) -> dt.date | None:
+    """``value`` as a day when it is one (a YAML date, or the text of one), else None."""
+    if type(value) is dt.date:
+        return value
+    if isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
 
 
 def _show(value) -> str:
@@ -1243,6 +1282,9 @@ def key_text(key) -> str:
     return scalar(key, None)
 
 
+# What may precede a key on its line: indentation, sequence dashes, an explicit key's '?'.
+_KEY_PREFIX = re.compile(r"[ \t]*(?:-[ \t]+)*(\?[ \t]+)?")
+
 # YAML reads a key written in line ("key: value") only up to 1024 characters; longer
 # keys are written as explicit keys ("? key" then ": value").
 MAX_INLINE_KEY = 1000
@@ -1277,15 +1319,16 @@ class Writer:
         if len(k) > MAX_INLINE_KEY:
             head = [f"{pad}? {k}", f"{pad}:"]
             seq_indent = indent + 2
-        if isinstance(value, dict) and value:
-            out = head
-            for ck, cv in value.items():
-                out += self.fresh_entry(ck, cv, indent + 2, path + (ck,))
-            return out
-        if isinstance(value, list) and value:
-            return head + self.fresh_seq(value, seq_indent, path)
+        if isinstance(value, (dict, list)) and value:
+            return head + self.fresh_block(value, indent, seq_indent, path)
         head[-1] += " " + self.fresh_flow_or_scalar(value, path)
         return head
+
+    def fresh_block(self, value, indent, seq_indent, path) -> list[str]:
+        """The lines below ``key:`` of a mapping or a list (not empty) written anew."""
+        if isinstance(value, dict):
+            return [line for ck, cv in value.items() for line in self.fresh_entry(ck, cv, indent + 2, path + (ck,))]
+        return self.fresh_seq(value, seq_indent, path)
 
     def fresh_flow_or_scalar(self, value, path):
         if isinstance(value, dict):
@@ -1325,20 +1368,38 @@ class Writer:
             cut -= 1
         return chunk[:cut], chunk[cut:]
 
+    def key_at(self, k) -> tuple[int, int, bool] | None:
+        """(line, column, explicit) where the entry of key node ``k`` starts: the key
+        itself, in line ("key: value", its ':' on its line), or the '?' of an explicit key
+        ("? key" then ": value"; the key may span lines, as long keys and block keys do).
+        None for a key the writer cannot place (an alias, a '?' alone on its line...)."""
+        line = k.start_mark.line
+        if line >= len(self.lines):
+            return None
+        text = self.lines[line]
+        match = _KEY_PREFIX.fullmatch(text[: k.start_mark.column])
+        if match is None:
+            return None
+        if match.group(1):
+            return line, match.start(1), True
+        if k.end_mark.line != line or k.start_mark.index == k.end_mark.index:
+            return None
+        if not text[k.end_mark.column:].lstrip(" \t").startswith(":"):
+            return None
+        return line, k.start_mark.column, False
+
     def regular(self, node) -> bool:
         """Whether block mapping ``node`` is one the writer patches line by line: every key
-        on a line of its own (after its indentation, or a sequence's dash), in line, none
-        explicit ("? key") or empty. Others are written anew."""
+        placed by ``key_at()`` on a line of its own (after its indentation, or a
+        sequence's dash), in the order of the lines. Others are written anew."""
         if node.flow_style:
             return False
+        last = -1
         for k, _v in node.value:
-            if k.start_mark.line >= len(self.lines):
+            at = self.key_at(k)
+            if at is None or at[0] <= last:
                 return False
-            if k.end_mark.line != k.start_mark.line or k.start_mark.index == k.end_mark.index:
-                return False
-            prefix = self.lines[k.start_mark.line][: k.start_mark.column]
-            if prefix.replace(" ", "").replace("-", "") or "-" in prefix and not prefix.rstrip().endswith("-"):
-                return False
+            last = at[0]
         return True
 
     def mapping(self, node, old: dict, new: dict, end: int, path, order=None) -> list[str]:
@@ -1349,12 +1410,13 @@ class Writer:
             indent = indent if indent is not None else (node.value[0][0].start_mark.column if node.value else 0)
             return [line for key in keys for line in self.fresh_entry(key, new[key], indent, path + (key,))]
         entries = list(node.value)
-        starts = [k.start_mark.line for k, _ in entries] + [end]
+        places = [self.key_at(k) for k, _ in entries]
+        starts = [place[0] for place in places] + [end]
         by_key = {}
         for i, ((k, v), key) in enumerate(zip(entries, mapping_keys(node))):
             content, trailer = self.span(starts[i], starts[i + 1])
             by_key[key] = (k, v, content, trailer)
-        indent = entries[0][0].start_mark.column if entries else 0
+        indent = places[0][1] if entries else 0
         kept = [k for k in by_key if k in new]
         result_keys = list(kept)
         for key in new:
@@ -1416,32 +1478,49 @@ class Writer:
         return []
 
     def entry(self, knode, vnode, content, old, new, indent, path) -> list[str]:
-        """The lines of one ``key: value`` whose value changed."""
-        key_line = content[0] if content else None
+        """The lines of one ``key: value`` whose value changed: the key's lines as they
+        are (an explicit key's too: "? key" then ": value"), then the value."""
         key = path[-1]
-        line = self.lines[knode.start_mark.line]
-        if knode.end_mark.line != knode.start_mark.line or line[: knode.start_mark.column].rstrip().endswith("?"):
-            # An explicit or multi-line key ("? key" then ": value"): written anew.
-            return self.fresh_entry(key, new, indent, path)
-        block_value = vnode.start_mark.line > knode.start_mark.line
+        start, col, explicit = self.key_at(knode)
+        end = start + len(content)
+        if explicit:
+            colon = self._colon_line(knode, vnode, col, end)
+            if colon is None:  # "? key" alone: a null value
+                head, lead, key_line, block_value = list(content), " " * col + ":", None, False
+            else:
+                head, lead, key_line = self.lines[start:colon], self.lines[colon][: col + 1], self.lines[colon]
+                block_value = vnode.start_mark.line > colon
+        else:
+            line = self.lines[start]
+            head, key_line = [], content[0]
+            lead = " " * indent + line[knode.start_mark.column:knode.end_mark.column] + ":"
+            block_value = vnode.start_mark.line > start
         if (
             block_value and isinstance(old, dict) and isinstance(new, dict) and new
             and isinstance(vnode, yaml.MappingNode) and self.regular(vnode)
         ):
-            end = knode.start_mark.line + len(content)
-            return [key_line] + self.mapping(vnode, old, new, end, path, NESTED_ORDER.get(path[-1]) if len(path) == 1 else None)
+            return head + [key_line] + self.mapping(vnode, old, new, end, path, NESTED_ORDER.get(path[-1]) if len(path) == 1 else None)
         if (
             block_value and isinstance(old, list) and isinstance(new, list) and new
             and isinstance(vnode, yaml.SequenceNode) and not vnode.flow_style
         ):
-            end = knode.start_mark.line + len(content)
-            return [key_line] + self.sequence(vnode, old, new, end, path)
+            return head + [key_line] + self.sequence(vnode, old, new, end, path)
         if isinstance(new, (dict, list)) and new:
-            return self.fresh_entry(key, new, indent, path)
+            if not explicit:
+                return self.fresh_entry(key, new, indent, path)
+            return head + [lead] + self.fresh_block(new, indent, indent + 2, path)
         was_text = isinstance(vnode, yaml.ScalarNode) and (vnode.tag == "tag:yaml.org,2002:str" or vnode.style)
         style = (vnode.style or None) if was_text else self.style.scalar_style(path)
         value = self.fresh_flow_or_scalar(new, path) if isinstance(new, (dict, list)) else scalar(new, style)
-        return [" " * indent + line[knode.start_mark.column:knode.end_mark.column] + ": " + value]
+        return head + [lead + " " + value]
+
+    def _colon_line(self, knode, vnode, col, end) -> int | None:
+        """The line of an explicit key's ': ' (at the column of its '?'), or None."""
+        for i in range(knode.end_mark.line, min(vnode.start_mark.line, end - 1) + 1):
+            text = self.lines[i]
+            if text[col:col + 1] == ":" and not text[:col].strip() and text[col + 1:col + 2] in ("", " ", "\t"):
+                return i
+        return None
 
     def sequence(self, node, old: list, new: list, end: int, path) -> list[str]:
         items = node.value
@@ -1508,7 +1587,10 @@ def render(src: Source, doc: dict, body: str, old: dict) -> str:
             new[key] = value
             raw_old[key] = value
     order = NEWS_ORDER if src.kind == "frontmatter" else None
-    odd_breaks = _ODD_BREAKS.search(src.yaml_raw or "")
+    # (The YAML of a CRLF file ends with the CR of its last line: the closing line's LF
+    # was split off with the closing line.)
+    raw = src.yaml_raw or ""
+    odd_breaks = _ODD_BREAKS.search(raw, 0, len(raw) - 1 if raw.endswith("\r") else len(raw))
     if odd_breaks or not writer.regular(node):
         # The whole front matter in one flow mapping ({title: a, ...}), keys the writer
         # does not patch line by line ("? key"), or line breaks YAML counts and the lines

@@ -254,11 +254,16 @@ def discover(paths, root=None):
                 skipped.append(rel)
             else:
                 entries.append((abs_path, rel, kind))
-    seen, unique = set(), []
+    seen, unique = {}, []
     for entry in entries:
-        if entry[1] not in seen:
-            seen.add(entry[1])
+        first = seen.get(entry[1])
+        if first is None:
+            seen[entry[1]] = entry[0]
             unique.append(entry)
+        elif first != entry[0]:  # (the same file named twice, a folder and a file in it: read once)
+            # An item is its path under the root: a second file at that path, under
+            # another root of the run, is not read, and said so (counted as failed).
+            refused.append((entry[1], f"{entry[1]}: not read: {first} has the same path in this run (under another root)"))
     order = {"topic": 0, "maybe-topic": 0, "provider": 1}
     unique.sort(key=lambda e: order.get(e[2], 2))
     return unique, skipped, refused
@@ -304,6 +309,9 @@ def _stat_record(info: os.stat_result, sha: str) -> str:
     if max(info.st_mtime_ns, info.st_ctime_ns) > time.time_ns() - RACY_NS:
         return ""
     return f"{file_signature(info)}:{sha}"
+
+
+MAX_COLLECTION = Article._meta.get_field("collection").max_length
 
 
 def prepare_new_article(rel: str, doc: dict, body: str, text: str, sha: str, digest: str, now, stat: str = "") -> tuple:
@@ -484,6 +492,8 @@ def _read_one(abs_path, rel, kind):
                                                  "collection folder", field="taxonomy")
     parsed = fm.parse_text(rel, text, kind, sha)
     doc, digest = parsed.doc, parsed.digest
+    if kind == "article" and len(collection_of(rel, doc)) > MAX_COLLECTION:
+        raise fm.FrontMatterError(rel, None, f"the collection name (its first folder) is longer than {MAX_COLLECTION} characters")
     stat_record = _stat_record(info, sha) if kind == "article" else ""
     if kind == "article" and rel not in _KNOWN_SHAS and _NOW is not None:
         prepared = prepare_new_article(rel, doc, parsed.body, text, sha, digest, _NOW, stat_record)
@@ -927,7 +937,7 @@ class Importer:
                     values = provider_rows(item.doc)
                 else:
                     values = topic_rows(item.doc)
-                    values["parent"] = self._parent(values["parent_ref"], values["topic_id"])
+                    values["parent"] = self._parent(values["parent_ref"], values["topic_id"], values["name"])
                 clash = (Provider.objects.filter(domain__iexact=values["domain"]) if item.kind == "provider"
                          else Topic.objects.filter(topic_id=values["topic_id"])).exclude(pk=obj.pk).first()
                 if clash is not None:  # the file now names another record's identity
@@ -984,9 +994,11 @@ class Importer:
             or Topic.objects.filter(name=name, path=None).first()
         )
 
-    def _parent(self, ref, own_id):
+    def _parent(self, ref, own_id, own_name=None):
         if not ref:
             return None
+        if ref in (own_id, own_name) or (own_name and ref.casefold() == own_name.casefold()) or fm.topic_slug(ref) == own_id:
+            return None  # a topic naming itself as its parent is a root (the text is kept)
         pk = self.topics_by_id.get(ref) or self.topics_by_name.get(ref) or self.topics_by_name.get(ref.casefold())
         if pk is None:
             pk = self._topic_id(ref)

@@ -146,13 +146,19 @@ class SourceRecord(models.Model):
         abstract = True
 
 
+def validate_host(value):
+    """A domain name as hosts are named: Django's rules (IDN included), with underscores
+    wherever a letter may be (``my_host.example.com``: real DNS names have them)."""
+    validators.DomainNameValidator(accept_idna=True)(value.replace("_", "a"))
+
+
 class Provider(SourceRecord):
     """An outlet items come from, identified by its domain."""
 
     domain = models.CharField(
         max_length=253,
         unique=True,
-        validators=[validators.DomainNameValidator(accept_idna=True)],
+        validators=[validate_host],
     )
     name = models.CharField(max_length=300, blank=True, default="")
     images = OrderedJSONField(null=True, blank=True, help_text="Logo renditions: url, width, height.")
@@ -401,6 +407,15 @@ class Article(SourceRecord):
 
     def get_absolute_url(self):
         return reverse("articles:article", args=[self.pk])
+
+    @property
+    def ends_on(self):
+        """The day the event ends, when its end is a day alone (``endDateTime:
+        2026-05-01``, stored as the end of that day), else None."""
+        from .documents import as_day_end
+
+        day = as_day_end(self.ends_at)
+        return day if day is not self.ends_at else None
 
     @property
     def provider_logos(self):

@@ -7,7 +7,7 @@ from .public.sitemaps import SITEMAPS, NewsSitemap
 
 
 class DomainConverter:
-    regex = r"[A-Za-z0-9.-]+"
+    regex = r"[A-Za-z0-9._-]+"  # (host names may hold underscores)
 
     def to_python(self, value):
         return value

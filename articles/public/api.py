@@ -134,7 +134,8 @@ def item_json(article) -> dict:
     if article.collection == "events" or article.starts_at or article.ends_at:
         # Events: when, then (with the other keys) where: location, website.
         item["startDateTime"] = date_field(article, "starts_at", "startDateTime")
-        item["endDateTime"] = date_field(article, "ends_at", "endDateTime")
+        ends_on = article.ends_on  # a day alone: the date, as the file says it
+        item["endDateTime"] = ends_on.isoformat() if ends_on else date_field(article, "ends_at", "endDateTime")
     # Collection-specific keys (price, length, ratings, levels, items, ...) follow. ``extra``
     # holds only keys without a column, so none of the editorial ones (published, secured).
     for key, value in extra.items():

@@ -35,9 +35,10 @@ class Page:
         return iter(self.object_list)
 
 
-def paginate(request, queryset, per_page=PER_PAGE):
-    """A page of ``queryset`` (``?page=N``); 404 for a page that does not exist."""
-    raw = request.GET.get("page") or "1"
+def paginate(request, queryset, per_page=PER_PAGE, param="page"):
+    """A page of ``queryset`` (``?page=N``, or ``?<param>=N`` for a page's second list);
+    404 for a page that does not exist."""
+    raw = request.GET.get(param) or "1"
     if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_PAGE:
         raise Http404("No such page.")
     number = int(raw)
@@ -58,9 +59,9 @@ def filtered_list(request, queryset=None):
     return filterset, page
 
 
-def query_without_page(request):
+def query_without_page(request, param="page"):
     params = request.GET.copy()
-    params.pop("page", None)
+    params.pop(param, None)
     return params.urlencode()
 
 
@@ -144,18 +145,17 @@ def provider_detail(request, domain):
     })
 
 
-UPCOMING_LIMIT = 100
-
-
 @public
 def event_list(request):
     """Events: those not over yet (the soonest first), then those past (the latest
-    first, a page at a time)."""
+    first), each list a page at a time with page links of its own (``?upcoming_page=N``,
+    ``?page=N``) that keep the other list's page."""
     now = timezone.now()
+    upcoming = paginate(request, selectors.upcoming_events(now=now), param="upcoming_page")
     page = paginate(request, selectors.past_events(now=now))
-    upcoming = list(selectors.upcoming_events(now=now)[:UPCOMING_LIMIT]) if page.number == 1 else []
     return render(request, "articles/event_list.html", {
-        "upcoming": upcoming, "page": page, "query": query_without_page(request), "now": now,
+        "upcoming": upcoming, "upcoming_query": query_without_page(request, "upcoming_page"),
+        "page": page, "query": query_without_page(request), "now": now,
     })
 
 

@@ -33,10 +33,10 @@ register.filter("sanitize_embed", sanitize_embed)
 
 
 @register.simple_tag
-def page_url(query, number):
-    """``?<current filters>&page=N``."""
+def page_url(query, number, param="page"):
+    """``?<current filters>&page=N`` (or ``&<param>=N``)."""
     prefix = f"{query}&" if query else ""
-    return f"?{prefix}page={number}"
+    return f"?{prefix}{param}={number}"
 
 
 @register.filter

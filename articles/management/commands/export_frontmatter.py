@@ -35,9 +35,12 @@ class Command(BaseCommand):
     def handle(self, *args, outdir, published_only, since, collection, topic, provider, jobs, verbosity, **options):
         since_value = None
         if since:
-            since_value = parse_datetime(since) or (
-                dt.datetime.combine(parse_date(since), dt.time(), tzinfo=dt.timezone.utc) if parse_date(since) else None
-            )
+            try:  # (Django's parsers raise ValueError for a well-formed impossible date: 2024-02-30)
+                since_value = parse_datetime(since) or (
+                    dt.datetime.combine(parse_date(since), dt.time(), tzinfo=dt.timezone.utc) if parse_date(since) else None
+                )
+            except ValueError:
+                since_value = None
             if since_value is None:
                 raise CommandError(f"--since {since!r}: expected a date (YYYY-MM-DD) or an ISO 8601 date and time", returncode=2)
             if since_value.tzinfo is None:
