@@ -856,7 +856,7 @@ class Importer:
                     values = provider_rows(item.doc)
                 else:
                     values = topic_rows(item.doc)
-                    values["parent"] = self._parent(values["parent_ref"], values["topic_id"])
+                    values["parent"] = self._parent(values["parent_ref"], values["topic_id"], values.get("name"))
                 for name, value in values.items():
                     setattr(obj, name, value)
                 obj.path, obj.body, obj.source_text, obj.source_sha = item.rel, item.body, item.text, item.sha
@@ -896,9 +896,9 @@ class Importer:
             or Topic.objects.filter(name=name, path=None).first()
         )
 
-    def _parent(self, ref, own_id):
-        if not ref:
-            return None
+    def _parent(self, ref, own_id, own_name=None):
+        if not ref or ref == own_id or ref == own_name:
+            return None  # a topic naming itself as its parent: no parent (the file keeps the line)
         pk = self.topics_by_id.get(ref) or self.topics_by_name.get(ref) or self.topics_by_name.get(ref.casefold())
         if pk is None:
             pk = self._topic_id(ref)
