@@ -1416,6 +1416,14 @@ class Writer:
         if path or not self.style.blank_between_blocks:
             return []
         key = blocks[i][0]
+        if i and i == len(blocks) - 1 and blocks[i - 1][2] is not None:
+            # A key added at the end takes over how the last one ended (no blank line
+            # before the closing '---' where there was none) and is set apart as usual.
+            prev = blocks[i - 1]
+            taken = list(prev[2])
+            if key in BLOCK_KEYS and not any(not line.strip() for line in prev[2]):
+                prev[2] = prev[2] + [""]
+            return taken
         if key in BLOCK_KEYS:
             return [""]
         # A scalar inserted before a block key takes over the blank line before it.
