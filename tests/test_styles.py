@@ -156,3 +156,12 @@ def test_a_new_nested_block_uses_the_files_indents(styles, tmp_path):
     assert after == before.replace(b"    - Gadgets\n", b"    - Gadgets\nrelated:\n    -   title: Elsewhere\n"
                                    b"        webUrl: https://other.example/x\n        provider:\n"
                                    b"            name: Other\n            domain: other.example\n")
+
+
+def test_a_topic_added_in_bulk_follows_its_own_lists_dashes(styles, tmp_path):
+    """In a file whose images write "-   " and topics "- ", a topic added is "- "."""
+    gizmos = Topic.objects.create(topic_id="gizmos", name="Gizmos")
+    rel = "_news/2024-01-03-plain.md"
+    AddTopicAction(Article.objects.filter(path=rel), topic=gizmos).execute()
+    before, after = (styles / rel).read_bytes(), exported(tmp_path)[rel]
+    assert after == before.replace(b"    - Gadgets\n", b"    - Gadgets\n    - Gizmos\n")
