@@ -11,6 +11,7 @@ worker, at the lowest priority (the machine is shared); results stay in
     python mutation/run.py                   # every module, then the report
     python mutation/run.py importer services # those modules only
     python mutation/run.py --report          # scores of the last runs, survivors listed
+    python mutation/run.py --survivors uploads  # only the last survivors, after new tests
 """
 import argparse
 import fnmatch
@@ -80,13 +81,22 @@ def patterns(target: dict) -> list[str]:
     return out
 
 
-def run(name: str, target: dict, max_children: int) -> int:
+def run(name: str, target: dict, max_children: int, survivors: bool = False) -> int:
     work = prepare(name, target)
+    names = patterns(target)
+    if survivors:
+        # Only the last run's survivors, against the tests as they are now: mutmut maps
+        # tests to functions once (mutmut-stats.json), so new tests need a new map.
+        found = results(name, target)
+        names = [key for key, _code in found["survived"]] if found else names
+        if not names:
+            return 0
+        (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     mutmut = Path(sys.executable).with_name("mutmut")
     env = {**os.environ, "DJANGO_DEBUG": "1", "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("CI", None)  # the corpus tests stay out (a skip, not a failure, in mutants/)
     print(f"== {name}: {target['file']} ({', '.join(target.get('functions', ['*']))})", flush=True)
-    command = ["nice", "-n", "19", str(mutmut), "run", "--max-children", str(max_children), *patterns(target)]
+    command = ["nice", "-n", "19", str(mutmut), "run", "--max-children", str(max_children), *names]
     return subprocess.call(command, cwd=work, env=env)
 
 
@@ -129,6 +139,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("modules", nargs="*", help="modules of mutation/targets.toml (default: all)")
     parser.add_argument("--report", action="store_true", help="only print the scores of the last runs")
+    parser.add_argument("--survivors", action="store_true", help="run the last run's survivors again (after new tests)")
     parser.add_argument("--max-children", type=int, default=1, help="mutmut workers (default 1: a shared machine)")
     args = parser.parse_args(argv)
     targets = load_targets()
@@ -138,7 +149,7 @@ def main(argv=None) -> int:
         parser.error(f"unknown modules {unknown}; known: {', '.join(targets)}")
     if not args.report:
         for name in names:
-            status = run(name, targets[name], args.max_children)
+            status = run(name, targets[name], args.max_children, args.survivors)
             if status:
                 print(f"mutmut failed on {name} (exit status {status})", file=sys.stderr)
                 return status

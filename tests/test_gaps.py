@@ -248,3 +248,16 @@ def test_the_exporter_refuses_dot_dot_by_name_before_resolving(tmp_path, rel):
         writer.close()
     assert str(caught.value) == f"{rel}: refusing to write outside the output folder"
     assert tree(tmp_path) == {}
+
+
+@pytest.mark.parametrize("rel", ["", "_news/a\x00b.md", "_news\\x.md", "..\\x.md"])
+def test_the_exporter_refuses_empty_nul_and_backslash_paths(tmp_path, rel):
+    from articles.exporter import SiteWriter, UnsafePath
+
+    writer = SiteWriter(tmp_path / "out")
+    try:
+        with pytest.raises(UnsafePath) as caught:
+            writer.target(rel)
+    finally:
+        writer.close()
+    assert str(caught.value) == f"{rel!r}: not a safe relative path"
