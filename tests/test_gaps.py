@@ -261,3 +261,40 @@ def test_the_exporter_refuses_empty_nul_and_backslash_paths(tmp_path, rel):
     finally:
         writer.close()
     assert str(caught.value) == f"{rel!r}: not a safe relative path"
+
+
+# ---- zip limits, at their boundaries (mutation run: survivors of extract_zip) ------------
+def _zip(members: dict) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return io.BytesIO(buffer.getvalue())
+
+
+def test_a_zip_at_its_limits_is_extracted_whole(tmp_path):
+    from articles.admin_views import extract_zip
+
+    extract_zip(_zip({"_news/a.md": "a" * 4, "_news/b.md": "b" * 6}), tmp_path, max_bytes=10, max_files=2)
+    assert tree(tmp_path) == {"_news/a.md": b"aaaa", "_news/b.md": b"bbbbbb"}
+
+
+@pytest.mark.parametrize("members,max_bytes,max_files,message", [
+    ({"a.md": "a", "b.md": "b", "c.md": "c"}, 100, 2, "3 entries, more than 2"),
+    ({"a.md": "a" * 6, "b.md": "b" * 6}, 10, 5, "expands to more than 0 MB"),
+    ({"a.md": "a" * (2 * 1024 * 1024), "b.md": "b" * (1024 * 1024 + 1)}, 3 * 1024 * 1024, 5, "expands to more than 3 MB"),
+])
+def test_a_zip_over_its_limits_is_refused_before_anything_is_written(tmp_path, members, max_bytes, max_files, message):
+    from articles.admin_views import UnsafeArchive, extract_zip
+
+    with pytest.raises(UnsafeArchive) as caught:
+        extract_zip(_zip(members), tmp_path, max_bytes=max_bytes, max_files=max_files)
+    assert str(caught.value) == message
+    assert tree(tmp_path) == {}
+
+
+def test_what_is_not_a_zip_is_refused_as_such(tmp_path):
+    from articles.admin_views import UnsafeArchive, extract_zip
+
+    with pytest.raises(UnsafeArchive, match=r"^not a zip archive \(File is not a zip file\)$"):
+        extract_zip(io.BytesIO(b"---\ntitle: x\n---\n"), tmp_path)
