@@ -27,6 +27,12 @@ ROOT = Path(__file__).resolve().parent.parent
 TARGETS = ROOT / "mutation" / "targets.toml"
 WORK = ROOT / "mutation" / "work"
 LINKED = ["articles", "newsroom", "templates", "tests", "pytest.ini", "manage.py"]
+# The project's settings with a fast password hasher: the desk tests log in, and the
+# real hasher's rounds would be most of each mutant's time (nothing here tests hashing).
+SETTINGS = """from newsroom.settings import *  # noqa: F401,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+"""
 # mutmut 3's exit codes (mutmut/stats.py): 1 and 3 kill a mutant, 36 and the signals of
 # its CPU limit are timeouts (a kill too: the mutant made the tests loop).
 KILLED, TIMEOUT, SURVIVED = {1, 3}, {36, 24, -24, 152, 255}, {0}
@@ -46,12 +52,14 @@ def prepare(name: str, target: dict) -> Path:
         link = work / entry
         if not link.is_symlink():
             link.symlink_to(os.path.relpath(ROOT / entry, work))
+    (work / "mutation_settings.py").write_text(SETTINGS)
     config = "\n".join([
         "[mutmut]",
         "source_paths = articles",
         f"only_mutate = {target['file']}",
         "also_copy =",
         *(f"    {entry}" for entry in LINKED if entry not in ("articles", "tests")),
+        "    mutation_settings.py",
         "pytest_add_cli_args_test_selection =",
         *(f"    {test}" for test in target["tests"]),
         "pytest_add_cli_args =",
@@ -61,9 +69,11 @@ def prepare(name: str, target: dict) -> Path:
         "",
     ])
     setup = work / "setup.cfg"
-    if not setup.exists() or setup.read_text() != config:
-        shutil.rmtree(work / "mutants", ignore_errors=True)
-        setup.write_text(config)
+    tests = work / "tests.txt"
+    if not tests.exists() or tests.read_text() != "\n".join(target["tests"]):
+        shutil.rmtree(work / "mutants", ignore_errors=True)  # other tests: judged afresh
+        tests.write_text("\n".join(target["tests"]))
+    setup.write_text(config)
     return work
 
 
@@ -84,6 +94,12 @@ def patterns(target: dict) -> list[str]:
 def run(name: str, target: dict, max_children: int, survivors: bool = False) -> int:
     work = prepare(name, target)
     names = patterns(target)
+    found = results(name, target)
+    if found is not None and not survivors:
+        # Carry on where the last run stopped: mutmut runs again every mutant it is named.
+        names = [key for key, _code in found["other"]]
+        if not names:
+            return 0
     if survivors:
         # Only the last run's survivors, against the tests as they are now: mutmut maps
         # tests to functions once (mutmut-stats.json), so new tests need a new map.
@@ -93,7 +109,7 @@ def run(name: str, target: dict, max_children: int, survivors: bool = False) -> 
             return 0
         (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     mutmut = Path(sys.executable).with_name("mutmut")
-    env = {**os.environ, "DJANGO_DEBUG": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "DJANGO_DEBUG": "1", "PYTHONDONTWRITEBYTECODE": "1", "DJANGO_SETTINGS_MODULE": "mutation_settings"}
     env.pop("CI", None)  # the corpus tests stay out (a skip, not a failure, in mutants/)
     print(f"== {name}: {target['file']} ({', '.join(target.get('functions', ['*']))})", flush=True)
     command = ["nice", "-n", "19", str(mutmut), "run", "--max-children", str(max_children), *names]

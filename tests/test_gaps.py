@@ -298,3 +298,24 @@ def test_what_is_not_a_zip_is_refused_as_such(tmp_path):
 
     with pytest.raises(UnsafeArchive, match=r"^not a zip archive \(File is not a zip file\)$"):
         extract_zip(io.BytesIO(b"---\ntitle: x\n---\n"), tmp_path)
+
+
+# ---- the review queue's own permission checks (mutation survivors of ReviewItemAdmin) ----
+@pytest.mark.parametrize("perms,status", [((), 403), (("view_article",), 200), (("change_article",), 200)])
+def test_the_review_queue_is_seen_with_view_or_change_permission(client, django_user_model, perms, status):
+    from django.contrib.auth.models import Permission
+
+    user = django_user_model.objects.create_user("desk", password=PASSWORD, is_staff=True)
+    user.user_permissions.set(Permission.objects.filter(content_type__app_label="articles", codename__in=perms))
+    client.login(username="desk", password=PASSWORD)
+    assert client.get(reverse("admin:articles_reviewitem_changelist")).status_code == status
+
+
+def test_nothing_is_added_or_deleted_from_the_review_queue(client, django_user_model):
+    item = make_items(1)[0]
+    admin_user = django_user_model.objects.create_superuser("boss", password=PASSWORD)
+    client.login(username=admin_user.username, password=PASSWORD)
+    assert client.get(reverse("admin:articles_reviewitem_add")).status_code == 403
+    assert client.get(reverse("admin:articles_reviewitem_delete", args=[item.pk])).status_code == 403
+    assert client.post(reverse("admin:articles_reviewitem_delete", args=[item.pk]), {"post": "yes"}).status_code == 403
+    assert Article.objects.filter(pk=item.pk).exists()
