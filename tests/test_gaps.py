@@ -319,3 +319,33 @@ def test_nothing_is_added_or_deleted_from_the_review_queue(client, django_user_m
     assert client.get(reverse("admin:articles_reviewitem_delete", args=[item.pk])).status_code == 403
     assert client.post(reverse("admin:articles_reviewitem_delete", args=[item.pk]), {"post": "yes"}).status_code == 403
     assert Article.objects.filter(pk=item.pk).exists()
+
+
+@pytest.mark.parametrize("name,message", [
+    ("", "'': absolute or unusual path"),
+    ("_news\\a.md", "'_news\\\\a.md': absolute or unusual path"),
+    ("/etc/a.md", "'/etc/a.md': absolute or unusual path"),
+    ("_news/a\x00.md", "'_news/a\\x00.md': absolute or unusual path"),
+    ("C:/a.md", "C:/a.md: path escapes the archive's root"),
+])
+def test_zip_member_names_that_are_not_plain_relative_paths_are_refused(name, message):
+    from articles.admin_views import UnsafeArchive, safe_member_name
+
+    with pytest.raises(UnsafeArchive) as caught:
+        safe_member_name(name)
+    assert str(caught.value) == message
+
+
+def test_a_zip_with_folder_entries_is_extracted_whole(tmp_path):
+    """Folder entries (nested, before and after the files in them) make folders; the
+    files after them are still extracted."""
+    from articles.admin_views import extract_zip
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("_news/sub/", "")
+        archive.writestr("_news/a.md", "a")
+        archive.writestr("_news/", "")
+        archive.writestr("_news/sub/b.md", "b")
+    extract_zip(io.BytesIO(buffer.getvalue()), tmp_path / "x")
+    assert tree(tmp_path / "x") == {"_news/a.md": b"a", "_news/sub/b.md": b"b"}
