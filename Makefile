@@ -14,7 +14,7 @@ PORT ?= 8000
 # (pytest.ini sets it too, for a bare `python -m pytest`.)
 run test test-pg test-browser: export DJANGO_DEBUG = 1
 
-.PHONY: venv run test test-pg test-browser check-deploy fuzz bench bench-import bench-web bench-admin wrk browser-deps clean
+.PHONY: venv run test test-pg test-browser check-deploy fuzz mutate bench bench-import bench-web bench-admin wrk browser-deps clean
 
 venv: $(VENV)/.installed
 
@@ -68,6 +68,15 @@ fuzz: venv
 		-exec cp {} fuzz-corpus/ \;
 	$(PY) tests/fuzz_frontmatter.py fuzz-corpus -max_total_time=$(FUZZ_SECONDS) -max_len=20000 \
 		-rss_limit_mb=2048 -artifact_prefix=fuzz-artifacts/
+
+# Issue 15: mutation testing of the core (mutation/targets.toml: module -> functions and
+# the tests that cover them) with mutmut 3, one worker at the lowest priority; not in CI.
+# MUTATE=importer limits the run to modules; `mutation/run.py --report` prints the scores.
+MUTATE ?=
+
+mutate: venv
+	$(PY) -m pip install --quiet -r requirements-mutate.txt
+	DJANGO_DEBUG=1 $(PY) mutation/run.py $(MUTATE)
 
 check-deploy: venv
 	DJANGO_DEBUG=0 DJANGO_SECRET_KEY=$$($(PY) -c 'import secrets;print(secrets.token_urlsafe(64))') \

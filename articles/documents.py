@@ -331,6 +331,8 @@ def topic_document(topic) -> dict:
     if parent is not None:
         ref = topic.parent_ref
         doc["parent"] = ref if ref in (parent.name, parent.topic_id) else parent.name
+    elif topic.parent_ref and topic.parent_ref in (topic.topic_id, topic.name):
+        doc["parent"] = topic.parent_ref  # the file names the topic itself: kept as written, not linked
     _put(doc, "keywords", topic.keywords)
     _put(doc, "hashtags", topic.hashtags)
     _put(doc, "services", topic.services)

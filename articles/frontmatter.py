@@ -1136,33 +1136,47 @@ class Style:
     def __init__(self, node=None, fallback: "Style | None" = None):
         self.by_path: dict[tuple, str | None] = {}
         self.by_key: dict[str, str | None] = {}
-        self.seq_offset: int | None = None
+        self.seq_offset: int | None = None  # a block sequence's dash, right of its key
+        self.seq_gap: int | None = None  # an item's text, right of its dash ("- x": 2)
+        self.map_indent: int | None = None  # a nested mapping's keys, right of its key
+        self.quoting: set = set()  # the styles of the file's one-line text values
         self.blank_between_blocks: bool | None = None
         self.fallback = fallback
         if node is not None:
             self._learn(node, (), 0)
 
-    def _learn(self, node, path, key_col):
+    def _learn(self, node, path, key_col, under_key=False):
         if isinstance(node, yaml.ScalarNode):
             if node.tag == "tag:yaml.org,2002:str" or node.style:
                 self.by_path.setdefault(path, node.style or None)
                 if path and isinstance(path[-1], str):
                     self.by_key.setdefault(path[-1], node.style or None)
+                if node.style not in ("|", ">"):
+                    self.quoting.add(node.style or None)
             return
         if isinstance(node, yaml.SequenceNode):
-            if not node.flow_style and node.value and self.seq_offset is None and path:
-                self.seq_offset = max(0, node.value[0].start_mark.column - 2 - key_col)
+            if not node.flow_style and node.value and path:
+                if self.seq_offset is None and under_key:
+                    self.seq_offset = max(0, node.start_mark.column - key_col)
+                if self.seq_gap is None:
+                    self.seq_gap = max(2, node.value[0].start_mark.column - node.start_mark.column)
             for item in node.value:
                 self._learn(item, path + ("*",), node.value[0].start_mark.column)
             return
+        if under_key and not node.flow_style and node.value and self.map_indent is None:
+            self.map_indent = max(1, node.value[0][0].start_mark.column - key_col)
         for k, v in node.value:
-            self._learn(v, path + (k.value,), k.start_mark.column)
+            self._learn(v, path + (k.value,), k.start_mark.column, v.start_mark.line > k.start_mark.line)
 
     def scalar_style(self, path: tuple) -> str | None | bool:
         """'"', "'", None (plain) or False (unknown)."""
         generic = tuple("*" if isinstance(p, int) else p for p in path)
         if generic in self.by_path:
             return self.by_path[generic]
+        if len(self.quoting) == 1:
+            # A file that writes all its text one way (all plain, all '...', all "..."):
+            # a key it never had is written that way too.
+            return next(iter(self.quoting))
         if self.fallback is not None:
             found = self.fallback.scalar_style(path)
             if found is not False:
@@ -1176,6 +1190,18 @@ class Style:
         if self.seq_offset is not None:
             return self.seq_offset
         return self.fallback.seq if self.fallback else 2
+
+    @property
+    def gap(self) -> int:
+        if self.seq_gap is not None:
+            return self.seq_gap
+        return self.fallback.gap if self.fallback else 2
+
+    @property
+    def indent(self) -> int:
+        if self.map_indent is not None:
+            return self.map_indent
+        return self.fallback.indent if self.fallback else 2
 
 
 _NEWS_STYLE: Style | None = None
@@ -1273,6 +1299,30 @@ def scalar(value, style) -> str:
     return double_quoted(text)
 
 
+# Keys whose value is read as a date whether it is quoted or not.
+DATE_KEYS = {key for key, (_attr, kind, *_rest) in {**ARTICLE_FIELDS, **RELATED_FIELDS}.items() if kind == "datetime"}
+
+
+def block_scalar(text: str, style: str, indent: int) -> list[str] | None:
+    """``text`` as a literal (``|``) or folded (``>``) block, its lines at ``indent``: the
+    header, then the lines. None when the block would not read back as ``text`` (a
+    folded block is written only for one line: folding would need blank lines)."""
+    content = text.rstrip("\n")
+    trailing = len(text) - len(content)
+    chomp = "-" if trailing == 0 else "" if trailing == 1 else "+"
+    if not content or (style == ">" and "\n" in content) or content[0] in " \t" or not all(
+        ch.isprintable() or ch in "\n\t" for ch in content
+    ):
+        return None
+    lines = [(" " * indent + ln) if ln else "" for ln in content.split("\n")] + [""] * (trailing - 1)
+    header = style + chomp
+    try:
+        back = yaml.load("k: " + header + "\n" + "\n".join(lines) + "\n", Loader=SafeLoader)
+    except yaml.YAMLError:
+        return None
+    return [header] + lines if isinstance(back, dict) and back.get("k") == text else None
+
+
 def key_text(key) -> str:
     """A mapping key as YAML text that reads back as the same key (of the same type)."""
     if isinstance(key, str):
@@ -1327,7 +1377,7 @@ class Writer:
     def fresh_block(self, value, indent, seq_indent, path) -> list[str]:
         """The lines below ``key:`` of a mapping or a list (not empty) written anew."""
         if isinstance(value, dict):
-            return [line for ck, cv in value.items() for line in self.fresh_entry(ck, cv, indent + 2, path + (ck,))]
+            return [line for ck, cv in value.items() for line in self.fresh_entry(ck, cv, indent + self.style.indent, path + (ck,))]
         return self.fresh_seq(value, seq_indent, path)
 
     def fresh_flow_or_scalar(self, value, path):
@@ -1337,27 +1387,31 @@ class Writer:
             return "[]"
         return scalar(value, self.style.scalar_style(path))
 
-    def fresh_seq(self, items, dash_col, path) -> list[str]:
+    def fresh_seq(self, items, dash_col, path, gap=None) -> list[str]:
         out = []
         for i, item in enumerate(items):
-            out += self.fresh_item(item, dash_col, path + (i,))
+            out += self.fresh_item(item, dash_col, path + (i,), gap)
         return out
 
-    def fresh_item(self, item, dash_col, path) -> list[str]:
-        pad = " " * dash_col
+    def fresh_item(self, item, dash_col, path, gap=None, style=False) -> list[str]:
+        """One sequence item, its dash at ``dash_col`` and its text ``gap`` columns
+        right of it (the sequence's own "-   " or the file's, else "- ")."""
+        gap = gap or self.style.gap
+        pad, col = " " * dash_col, dash_col + gap
         if isinstance(item, dict) and item:
             lines = []
             for j, (ck, cv) in enumerate(item.items()):
-                entry = self.fresh_entry(ck, cv, dash_col + 2, path + (ck,))
+                entry = self.fresh_entry(ck, cv, col, path + (ck,))
                 if j == 0:
-                    entry[0] = pad + "- " + entry[0][dash_col + 2:]
+                    entry[0] = pad + "-" + entry[0][dash_col + 1:]
                 lines += entry
             return lines
         if isinstance(item, list) and item:
-            inner = self.fresh_seq(item, dash_col + 2, path)
-            inner[0] = pad + "- " + inner[0][dash_col + 2:]
+            inner = self.fresh_seq(item, col, path)
+            inner[0] = pad + "-" + inner[0][dash_col + 1:]
             return inner
-        return [f"{pad}- {self.fresh_flow_or_scalar(item, path)}"]
+        text = self.fresh_flow_or_scalar(item, path) if style is False or isinstance(item, (dict, list)) else scalar(item, style)
+        return [pad + "-" + " " * (gap - 1) + text]
 
     # ---- patching (a source exists for this value) ----
     def span(self, start, end) -> tuple[list[str], list[str]]:
@@ -1467,6 +1521,14 @@ class Writer:
         if path or not self.style.blank_between_blocks:
             return []
         key = blocks[i][0]
+        if i and i == len(blocks) - 1 and blocks[i - 1][2] is not None:
+            # A key added at the end takes over how the last one ended (no blank line
+            # before the closing '---' where there was none) and is set apart as usual.
+            prev = blocks[i - 1]
+            taken = list(prev[2])
+            if key in BLOCK_KEYS and not any(not line.strip() for line in prev[2]):
+                prev[2] = prev[2] + [""]
+            return taken
         if key in BLOCK_KEYS:
             return [""]
         # A scalar inserted before a block key takes over the blank line before it.
@@ -1511,6 +1573,15 @@ class Writer:
             return head + [lead] + self.fresh_block(new, indent, indent + 2, path)
         was_text = isinstance(vnode, yaml.ScalarNode) and (vnode.tag == "tag:yaml.org,2002:str" or vnode.style)
         style = (vnode.style or None) if was_text else self.style.scalar_style(path)
+        if style in ("|", ">") and isinstance(new, str):
+            shown = [ln for ln in content[len(head) + 1:] if ln.strip()]  # the block's lines as they were
+            block = block_scalar(new, style, len(shown[0]) - len(shown[0].lstrip(" ")) if shown else indent + self.style.indent)
+            if block is not None:
+                return head + [lead + " " + block[0]] + block[1:]
+        if was_text and style in ("'", '"') and isinstance(new, dt.date) and key in DATE_KEYS:
+            # A date written in quotes ("2024-01-01T08:00:00Z") stays in quotes.
+            text = timestamp_text(new) if isinstance(new, dt.datetime) else new.isoformat()
+            return head + [lead + " " + (single_quoted(text) if style == "'" else double_quoted(text))]
         value = self.fresh_flow_or_scalar(new, path) if isinstance(new, (dict, list)) else scalar(new, style)
         return head + [lead + " " + value]
 
@@ -1524,7 +1595,8 @@ class Writer:
 
     def sequence(self, node, old: list, new: list, end: int, path) -> list[str]:
         items = node.value
-        dash_col = items[0].start_mark.column - 2 if items else self.style.seq
+        dash_col = node.start_mark.column if items else self.style.seq
+        gap = max(2, items[0].start_mark.column - dash_col) if items else None
         starts = [it.start_mark.line for it in items] + [end]
         if any(
             not self.lines[it.start_mark.line][: it.start_mark.column].rstrip().endswith("-")
@@ -1548,9 +1620,12 @@ class Writer:
                     sub = self.mapping(items[i], old[i], item, end_line, path + (i,), order)
                     out += self._dash(sub, dash_col) + trailer
                     continue
-                out += self.fresh_item(item, dash_col, path + (i,)) + trailer
+                # A changed text item keeps its own quoting, as a changed value does.
+                was_text = isinstance(items[i], yaml.ScalarNode) and (items[i].tag == _STR or items[i].style)
+                style = (items[i].style or None) if was_text and items[i].style not in ("|", ">") else False
+                out += self.fresh_item(item, dash_col, path + (i,), gap, style) + trailer
             else:
-                out += self.fresh_item(item, dash_col, path + (i,))
+                out += self.fresh_item(item, dash_col, path + (i,), gap)
         return out
 
     @staticmethod
@@ -1558,7 +1633,7 @@ class Writer:
         if not lines:
             return lines
         first = lines[0]
-        return [" " * dash_col + "- " + first[dash_col + 2:]] + lines[1:]
+        return [" " * dash_col + "-" + first[dash_col + 1:]] + lines[1:]
 
 
 # Line breaks to YAML 1.1 (libyaml) that are not line ends of the file's lines.

@@ -937,7 +937,7 @@ class Importer:
                     values = provider_rows(item.doc)
                 else:
                     values = topic_rows(item.doc)
-                    values["parent"] = self._parent(values["parent_ref"], values["topic_id"], values["name"])
+                    values["parent"] = self._parent(values["parent_ref"], values["topic_id"], values.get("name"))
                 clash = (Provider.objects.filter(domain__iexact=values["domain"]) if item.kind == "provider"
                          else Topic.objects.filter(topic_id=values["topic_id"])).exclude(pk=obj.pk).first()
                 if clash is not None:  # the file now names another record's identity

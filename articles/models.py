@@ -202,6 +202,12 @@ class Topic(SourceRecord):
     def get_absolute_url(self):
         return reverse("articles:topic", args=[self.topic_id])
 
+    def clean(self):
+        super().clean()
+        if self.parent_id is not None and self.pk is not None and self.parent_id in self.descendant_ids():
+            # A loop of parents would take its topics out of the tree (no root above them).
+            raise ValidationError({"parent": "A topic cannot be its own parent, nor below one of its own subtopics."})
+
     def descendant_ids(self):
         """This topic's id and those of all topics below it (one query a level)."""
         ids, frontier = [self.pk], [self.pk]

@@ -43,6 +43,16 @@ def fixtures_dir():
     return FIXTURES
 
 
+def pytest_runtest_setup(item):
+    """``@pytest.mark.postgresql`` tests are skipped on SQLite, where they have nothing to
+    check: a skip in the report, never a pass that checked nothing."""
+    if item.get_closest_marker("postgresql") is not None:
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip(f"PostgreSQL only (this run is on {connection.vendor})")
+
+
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -104,7 +104,9 @@ def test_stale_form_is_refused_with_what_changed(client, editor, django_user_mod
     assert "Someone else saved this item" in html and "second" in html and "Second editor&#x27;s title" in html
     item.refresh_from_db()
     assert item.title == "Second editor's title"
-    assert other.pk
+    assert [(c.by, c.changes) for c in item.changes.order_by("at", "pk")] == [
+        (other, {"title": ["Item 0", "Second editor's title"]})
+    ]  # the second editor's save only: the stale one recorded nothing
 
 
 def test_editor_decides_from_the_form_contributor_cannot(client, editor, contributor):

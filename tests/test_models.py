@@ -91,14 +91,12 @@ def test_invalid_urls(url):
         validate_item_url(url)
 
 
+@pytest.mark.postgresql
 def test_long_texts_are_stored_with_lz4_on_postgresql():
     """Migration 0010: on PostgreSQL, items' long text columns are compressed with lz4
     (this server has it); SQLite stores text as it is."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        assert connection.vendor == "sqlite"
-        return
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT attname, attcompression FROM pg_attribute "

@@ -96,7 +96,10 @@ class ArticleAdminForm(KeepsStoredText):
         cleaned = super().clean()
         if not self.instance.pk:
             return cleaned
-        seen = parse_datetime(self.data.get(self.add_prefix("version")) or "")
+        try:
+            seen = parse_datetime(self.data.get(self.add_prefix("version")) or "")
+        except ValueError:  # well formed, yet no date ("2024-13-01T00:00:00"): as missing
+            seen = None
         if seen is None:
             raise ValidationError("This form is missing its version: reload the page and edit again.")
         current = (

@@ -94,9 +94,9 @@ def safe_member_name(name: str) -> PurePosixPath:
     if not name or "\\" in name or name.startswith("/") or "\x00" in name:
         raise UnsafeArchive(f"{name!r}: absolute or unusual path")
     parts = name.rstrip("/").split("/")
-    if ".." in parts:
+    if ".." in parts or ":" in parts[0]:  # ".." or a drive ("C:/a.md")
         raise UnsafeArchive(f"{name}: path escapes the archive's root")
-    if any(part in ("", ".") for part in parts) or ":" in parts[0]:
+    if any(part in ("", ".") for part in parts):
         raise UnsafeArchive(f"{name}: not a plain path inside the archive")
     return PurePosixPath(name)
 
