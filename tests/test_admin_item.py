@@ -219,3 +219,30 @@ def test_an_item_path_must_be_one_an_import_reads_back_as_the_item(client, edito
     data["path"] = "_learning/videos/2024-05-01-typed.md"
     assert client.post(add, data).status_code == 302
     assert Article.objects.get().path == "_learning/videos/2024-05-01-typed.md"
+
+
+def test_an_empty_add_form_does_not_save(client, editor):
+    """Defect 5 of issue 16: a new item needs a title (a name for people and
+    communities) and a URL readers can follow (webUrl or originalUrl)."""
+    client.login(username=editor.username, password=PASSWORD)
+    add = reverse("admin:articles_article_add")
+    data = form_data(client.get(add))
+    data.pop("published_at", None)
+    response = client.post(add, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "Give the item a title" in " ".join(errors["title"])
+    assert "webUrl" in " ".join(errors["web_url"]) and "originalUrl" in " ".join(errors["web_url"])
+    assert not Article.objects.exists()
+    # Blank text is no title either.
+    data.update(title="   ", web_url="https://example.org/x")
+    response = client.post(add, data)
+    assert response.status_code == 200 and "title" in response.context["adminform"].form.errors
+    # A person has a name, and may have no URL.
+    data.update(title="", name="Ada Lovelace", web_url="", collection="people")
+    response = client.post(add, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    # A news item with a title and the original URL only.
+    data.update(title="Only the original", name="", collection="news", original_url="https://example.org/o")
+    assert client.post(add, data).status_code == 302
+    assert sorted(Article.objects.values_list("collection", flat=True)) == ["news", "people"]

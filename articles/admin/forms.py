@@ -95,6 +95,7 @@ class ArticleAdminForm(KeepsStoredText):
     def clean(self):
         cleaned = super().clean()
         if not self.instance.pk:
+            self._require_what_an_item_needs(cleaned)
             return cleaned
         seen = parse_datetime(self.data.get(self.add_prefix("version")) or "")
         if seen is None:
@@ -106,6 +107,28 @@ class ArticleAdminForm(KeepsStoredText):
         if current is not None and current != seen:
             raise ValidationError(stale_message(self.instance, seen, current))
         return cleaned
+
+    def _require_what_an_item_needs(self, cleaned):
+        """A new item needs what readers are shown and where they go (FORMAT.md): a
+        title (people and communities are named instead) and a URL (webUrl, else
+        originalUrl; people's pages have none). Only on the add form: an imported item
+        is kept as its file has it, whatever it lacks."""
+        collection = cleaned.get("collection") or "news"
+        named = collection in NAMED_COLLECTIONS
+        heading = (cleaned.get("name") if named else cleaned.get("title")) or ""
+        if not heading.strip() and not (named and (cleaned.get("title") or "").strip()):
+            if named:
+                self.add_error("name", "Give the item a name (or a title).")
+            else:
+                self.add_error("title", "Give the item a title: readers see it in every list, feed and page.")
+        if collection not in URLLESS_COLLECTIONS and "web_url" not in self.errors and "original_url" not in self.errors:
+            if not ((cleaned.get("web_url") or "").strip() or (cleaned.get("original_url") or "").strip()):
+                self.add_error("web_url", "Give the URL readers go to (webUrl), or at least the source's (originalUrl).")
+
+
+# People and communities are named, not titled; people's pages link nowhere.
+NAMED_COLLECTIONS = ("people", "communities")
+URLLESS_COLLECTIONS = ("people",)
 
 
 def stale_message(article, seen, current):
