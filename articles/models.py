@@ -505,6 +505,7 @@ class Decision(models.Model):
         RULE = "rule", "Triage rule"
         SCHEDULE = "schedule", "Schedule"
         COMMAND = "command", "Command"
+        UNDO = "undo", "Undo"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="decisions")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -514,6 +515,12 @@ class Decision(models.Model):
     )
     at = models.DateTimeField(default=timezone.now, db_index=True)
     note = models.TextField(blank=True, default="")
+    # What the item was before this decision ({"state": "published" | "awaiting" |
+    # "rejected" | "unpublished" | "scheduled", "publish_at": ISO 8601 or null}): what an
+    # undo restores, through the action of that state.
+    previous = models.JSONField(null=True, blank=True, editable=False)
+    undoes = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undone_by",
+                               editable=False, help_text="The decision this one undid.")
 
     class Meta:
         ordering = ["-at", "-id"]

@@ -6,10 +6,14 @@ which checks the permission itself; the admin's hooks (``has_*_permission``,
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
 from django.http import HttpResponseRedirect
+from django.middleware.csrf import get_token
+from django.template.response import TemplateResponse
+from django.utils.dateparse import parse_datetime
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import timesince
 from django.urls import path, reverse
@@ -20,8 +24,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from ..editorial.actions import (
-    DECISION_ACTIONS, AddTopicAction, LinkRelatedAction, PublishAction, QueueAction, RejectAction,
-    SchedulePublishAction, UnpublishAction,
+    DECISION_ACTIONS, AddTopicAction, StaleDecision, LinkRelatedAction, PublishAction, QueueAction, RejectAction,
+    SchedulePublishAction, UnpublishAction, undo_action,
 )
 from ..editorial.history import record_change
 from ..editorial.paths import article_default_path
@@ -40,6 +44,15 @@ from .inlines import ArticleImageInline, ArticleTopicInline, RelatedStoryInline
 from .paginators import CheapPaginator, LookaheadPaginator
 from .search import LIST_DEFERRED, search_items
 from .utils import as_id, is_autocomplete, is_list_view
+
+
+# Bulk publishing of more than this many items asks first, with the count.
+CONFIRM_OVER = 5
+
+
+def _count(n, noun):
+    """"1 item", "0 items", "245 items"."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @admin.register(Article)
@@ -310,17 +323,64 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
         return instances
 
     def _decide(self, request, obj, decision, note, publish_at=None):
+        # The form's version check (ArticleAdminForm.clean) already refused the save if
+        # anything, a decision included, changed the item since the editor opened it.
         try:
             if decision == "schedule":
-                SchedulePublishAction(obj, publish_at=publish_at, user=request.user, note=note).execute()
+                made = SchedulePublishAction(obj, publish_at=publish_at, user=request.user, note=note).execute()
             elif decision == "queue":
-                QueueAction(obj, user=request.user, note=note).execute()
+                made = QueueAction(obj, user=request.user, note=note).execute()
             else:
-                DECISION_ACTIONS[decision](obj, user=request.user, note=note).execute()
+                made = DECISION_ACTIONS[decision](obj, user=request.user, note=note).execute()
         except ValidationError as exc:
             self.message_user(request, "; ".join(exc.messages), messages.ERROR)
             return False
+        self.message_user(request, self._with_undo(request, format_html("“{}”: {}.", obj.display_title,
+                          made.get_action_display().lower()), [made]), messages.SUCCESS)
         return True
+
+    # ---- decisions safe between editors: what the editor saw, and undo ----
+    def _seen(self, request):
+        """When the editor's list was shown (``DeskActionForm.seen_at``), or None."""
+        return parse_datetime(request.POST.get("seen_at") or "")
+
+    def _with_undo(self, request, text, decisions):
+        """A success message with an Undo button: a form posting to ``undo_view``."""
+        if not decisions:
+            return text
+        return format_html(
+            '{} <form method="post" action="{}" class="nr-undo">'
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<input type="hidden" name="decisions" value="{}">'
+            '<input type="hidden" name="next" value="{}">'
+            '<button type="submit" class="button nr-undo-button">Undo</button></form>',
+            text, reverse("admin:articles_article_undo"), get_token(request),
+            ",".join(str(d.pk) for d in decisions), request.get_full_path(),
+        )
+
+    def undo_view(self, request):
+        """Undo decisions (the Undo button of a success message): each item back to its
+        state before, through the editorial action of that state, recorded as an undo;
+        refused for an item someone decided on since."""
+        if request.method != "POST":
+            return require_POST(lambda r: None)(request)
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        ids = [as_id(part) for part in (request.POST.get("decisions") or "").split(",")]
+        decisions = list(Decision.objects.filter(pk__in=[i for i in ids if i]).select_related("article").order_by("pk"))
+        done, failed = [], []
+        for decision in decisions:
+            try:
+                done.append(undo_action(decision, user=request.user).execute())
+            except ValidationError as exc:
+                failed.append("; ".join(exc.messages))
+        if done:
+            self.message_user(request, f"Undone: {_count(len(done), 'item')} back as they were.", messages.SUCCESS)
+        for message in failed[:10]:
+            self.message_user(request, message, messages.ERROR)
+        if not decisions:
+            self.message_user(request, "Nothing to undo.", messages.WARNING)
+        return self._back(request, reverse("admin:articles_article_changelist"))
 
     # ---- history ----
     def history_view(self, request, object_id, extra_context=None):
@@ -340,6 +400,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
                      name="articles_article_import_review"),
             ]
         return extra + [
+            path("undo/", self.admin_site.admin_view(self.undo_view), name="%s_%s_undo" % info),
             path("<path:object_id>/decide/", self.admin_site.admin_view(self.decide_view), name="%s_%s_decide" % info),
             path("<path:object_id>/link/", self.admin_site.admin_view(self.link_view), name="%s_%s_link" % info),
         ] + super().get_urls()
@@ -361,9 +422,19 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
             self.message_user(request, "Unknown decision.", messages.ERROR)
         else:
             note = (request.POST.get(f"note-{obj.pk}") or request.POST.get("note") or "").strip()
-            DECISION_ACTIONS[decision](obj, user=request.user, note=note).execute()
-            label = Decision.Action(decision).label.lower()
-            self.message_user(request, format_html("“{}” {}.", obj.display_title, label), messages.SUCCESS)
+            seen = self._seen(request)
+            if seen is None:
+                self.message_user(request, "This page is missing the time it was shown: reload it and decide again.",
+                                  messages.ERROR)
+                return self._back(request, reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+            try:
+                made = DECISION_ACTIONS[decision](obj, user=request.user, note=note, seen=seen).execute()
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            else:
+                label = Decision.Action(decision).label.lower()
+                self.message_user(request, self._with_undo(request, format_html("“{}” {}.", obj.display_title, label),
+                                                           [made]), messages.SUCCESS)
         changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
         return self._back(request, changelist)
 
@@ -386,35 +457,73 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
 
     # ---- bulk actions ----
     def _run(self, request, queryset, make, verb):
-        done, failed = 0, []
+        """Run ``make(article, seen)`` for each item; refused as a whole without the time
+        the list was shown, item by item for those decided on since."""
+        seen = self._seen(request)
+        if seen is None:
+            self.message_user(request, "This page is missing the time it was shown: reload it and try again.",
+                              messages.ERROR)
+            return
+        if request.POST.get("select_across") != "1":
+            # The rows the editor ticked, whether or not the list's filter still shows them
+            # (a queue drops an item someone decided on): the time seen decides for each.
+            ticked = [as_id(pk) for pk in request.POST.getlist(ACTION_CHECKBOX_NAME)]
+            queryset = Article.objects.filter(pk__in=[pk for pk in ticked if pk])
+        made, failed = [], []
         for article in queryset.select_related(None).prefetch_related(None).order_by("pk"):
             try:
-                make(article).execute()
-                done += 1
+                made.append(make(article, seen).execute())
             except ValidationError as exc:
-                failed.append(f"{article.display_title}: {'; '.join(exc.messages)}")
-        if done:
-            self.message_user(request, f"{verb} {done} item{'s' if done != 1 else ''}.", messages.SUCCESS)
+                failed.append("; ".join(exc.messages) if isinstance(exc, StaleDecision)
+                              else f"{article.display_title}: {'; '.join(exc.messages)}")
+        if made:
+            self.message_user(request, self._with_undo(request, f"{verb} {_count(len(made), 'item')}.", made),
+                              messages.SUCCESS)
+        if len(failed) > 10:
+            self.message_user(request, f"{_count(len(failed), 'item')} not changed; the first 10:", messages.ERROR)
         for message in failed[:10]:
             self.message_user(request, message, messages.ERROR)
+
+    def _confirm(self, request, queryset, verb):
+        """The page that asks before a bulk decision on more than CONFIRM_OVER items,
+        with the count; None once confirmed (or for a handful)."""
+        if request.POST.get("confirmed") == "yes":
+            return None
+        count = queryset.count()
+        if count <= CONFIRM_OVER:
+            return None
+        hidden = [(k, v) for k in request.POST if k not in ("csrfmiddlewaretoken", "confirmed", "index")
+                  for v in request.POST.getlist(k)]
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "title": f"{verb} {_count(count, 'item')}?",
+            "verb": verb, "count": count, "count_label": _count(count, "item"), "hidden": hidden,
+            "sample": list(queryset.select_related(None).prefetch_related(None).order_by("pk")
+                           .only("pk", "title", "name", "path")[:20]),
+        }
+        return TemplateResponse(request, "admin/articles/confirm_bulk.html", context)
 
     def _note(self, request):
         return (request.POST.get("note") or "").strip()
 
     @admin.action(permissions=["publish"], description="Publish selected items")
     def publish_selected(self, request, queryset):
+        confirm = self._confirm(request, queryset, "Publish")
+        if confirm is not None:
+            return confirm
         note = self._note(request)
-        self._run(request, queryset, lambda a: PublishAction(a, user=request.user, note=note), "Published")
+        self._run(request, queryset, lambda a, seen: PublishAction(a, user=request.user, note=note, seen=seen), "Published")
 
     @admin.action(permissions=["publish"], description="Reject selected items")
     def reject_selected(self, request, queryset):
         note = self._note(request)
-        self._run(request, queryset, lambda a: RejectAction(a, user=request.user, note=note), "Rejected")
+        self._run(request, queryset, lambda a, seen: RejectAction(a, user=request.user, note=note, seen=seen),
+                  "Rejected")
 
     @admin.action(permissions=["publish"], description="Unpublish selected items")
     def unpublish_selected(self, request, queryset):
         note = self._note(request)
-        self._run(request, queryset, lambda a: UnpublishAction(a, user=request.user, note=note), "Unpublished")
+        self._run(request, queryset, lambda a, seen: UnpublishAction(a, user=request.user, note=note, seen=seen),
+                  "Unpublished")
 
     @admin.action(permissions=["publish"], description="Schedule selected items (set “Publish at”)")
     def schedule_selected(self, request, queryset):
@@ -425,7 +534,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
             self.message_user(request, "Set “Publish at” in the action bar to schedule.", messages.ERROR)
             return
         note = self._note(request)
-        self._run(request, queryset, lambda a: SchedulePublishAction(a, publish_at=when, user=request.user, note=note),
+        self._run(request, queryset, lambda a, seen: SchedulePublishAction(a, publish_at=when, user=request.user, note=note, seen=seen),
                   "Scheduled")
 
     @admin.action(permissions=["view"], description="Export selected items as a .zip site")

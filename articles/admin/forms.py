@@ -16,8 +16,16 @@ from ..models import Article, ArticleChange, Provider, RelatedStory, Topic
 from ..output import printable
 
 
+def _now_iso() -> str:
+    return timezone.now().isoformat()
+
+
 class DeskActionForm(ActionForm):
-    """The action bar: a note, a topic and a time for the actions that need them."""
+    """The action bar: a note, a topic and a time for the actions that need them.
+    ``seen_at``, the time the list was shown, goes with every decision taken from the list
+    (bulk actions and row buttons): a decision made on an item since then refuses it."""
+
+    seen_at = forms.CharField(widget=forms.HiddenInput, required=False, initial=_now_iso)
 
     note = forms.CharField(required=False, label="Note", widget=forms.TextInput(attrs={"size": 24, "placeholder": "optional note"}))
     topic = forms.ModelChoiceField(queryset=Topic.objects.only("id", "name").order_by("name"), required=False, label="Topic")
