@@ -534,8 +534,10 @@ class ReviewItem(Article):
 
     class Meta:
         proxy = True
-        verbose_name = "review item"
-        verbose_name_plural = "review queue"
+        # Django counts with these: "0 items awaiting review", "Select all 245 items
+        # awaiting review", "1 item awaiting review"; the list's title is "Review queue".
+        verbose_name = "item awaiting review"
+        verbose_name_plural = "items awaiting review"
 
 
 class TriageRuleQuerySet(models.QuerySet):

@@ -170,3 +170,17 @@ def test_large_lists_are_not_counted_in_full(client, editor, monkeypatch):
     response = login(client, editor).get(QUEUE + "?q=item")
     assert response.context["cl"].result_count == 6  # counted up to limit + 1 only
     assert "more than 5" in response.content.decode()
+
+
+def test_counts_read_as_english(client, editor):
+    """Defect 7 of issue 16: "0 review queue", "1 items", "Change review item"."""
+    login(client, editor)
+    html = client.get(QUEUE).content.decode()
+    assert "0 items awaiting review" in html and "0 review queue" not in html
+    item = make_items(1)[0]
+    html = client.get(QUEUE).content.decode()
+    assert "1 item awaiting review" in html and "1 items" not in html
+    page = client.get(reverse("admin:articles_reviewitem_change", args=[item.pk])).content.decode()
+    assert "Change review item" not in page and "Review the item" in page
+    make_items(60, start=10)
+    assert "Select all 61 items awaiting review" in client.get(QUEUE).content.decode()

@@ -43,16 +43,11 @@ from .import_export import ImportExportViews
 from .inlines import ArticleImageInline, ArticleTopicInline, RelatedStoryInline
 from .paginators import CheapPaginator, LookaheadPaginator
 from .search import LIST_DEFERRED, search_items
-from .utils import as_id, is_autocomplete, is_list_view
+from .utils import as_id, count_of as _count, is_autocomplete, is_list_view
 
 
 # Bulk publishing of more than this many items asks first, with the count.
 CONFIRM_OVER = 5
-
-
-def _count(n, noun):
-    """"1 item", "0 items", "245 items"."""
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 @admin.register(Article)

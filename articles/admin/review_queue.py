@@ -55,6 +55,10 @@ class ReviewItemAdmin(ArticleAdmin):
         return format_html('<a href="{}"><strong>{}</strong></a><br><small class="nr-path">{} · {}</small>', url,
                            obj.display_title, provider, obj.type or obj.collection)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {"title": "Review the item", **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context=extra_context)
+
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "Review queue", "subtitle": None, **(extra_context or {})}
         return super().changelist_view(request, extra_context=extra_context)
