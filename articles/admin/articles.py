@@ -54,6 +54,7 @@ CONFIRM_OVER = 5
 class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
     class Media:
         css = {"all": ["articles/desk.css"]}
+        js = ["articles/desk.js"]
 
     list_display = ["title_link", "collection", "type", "quality", "heat", "status", "provider_logo", "published_at"]
     list_display_links = None
