@@ -169,14 +169,18 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
         if obj is not None:
             content.insert(4, "body_preview")
         decision = ["status"]
+        decision_help = None
         if self.has_publish_permission(request):
             decision += ["decision", "decision_note", "publish_at"]
+        else:
+            decision_help = ("Editors publish, reject or schedule items. Your changes are saved; "
+                             "an editor decides whether and when readers see the item.")
         source = ["path", "links", "original_url", "web_url", "amp_web_url", "cdn_amp_web_url", "published_at",
                   "source_updated_at"]
         if obj is not None:
             source.append("imported")
         fieldsets = [
-            ("Decision", {"fields": decision + ["version"]}),
+            ("Decision", {"fields": decision + ["version"], **({"description": decision_help} if decision_help else {})}),
             ("Content", {"fields": content}),
             ("Source and URLs", {"fields": source}),
             ("Scores", {"fields": ["quality", "heat"]}),

@@ -61,6 +61,10 @@ class ReviewItemAdmin(ArticleAdmin):
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "Review queue", "subtitle": None, **(extra_context or {})}
+        if not self.has_publish_permission(request):
+            # Where Publish and Reject would be, say why they are not.
+            extra_context.setdefault("nr_explain", "Editors publish or reject these items. Your account can open an "
+                                     "item to edit it, and add new ones: they wait here for an editor's decision.")
         return super().changelist_view(request, extra_context=extra_context)
 
     @admin.display(description="")
