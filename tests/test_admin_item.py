@@ -246,3 +246,22 @@ def test_an_empty_add_form_does_not_save(client, editor):
     data.update(title="Only the original", name="", collection="news", original_url="https://example.org/o")
     assert client.post(add, data).status_code == 302
     assert sorted(Article.objects.values_list("collection", flat=True)) == ["news", "people"]
+
+
+def test_every_control_of_the_item_page_has_a_label(client, editor, fixtures_dir):
+    """Defect 7 of issue 16: 32 fields of the item page had no programmatic label (the
+    split date-times, every cell of the topics, images and related stories)."""
+    from articles.models import ArticleImage, RelatedStory
+
+    from .a11y import unlabelled_controls
+    from .helpers import run
+
+    status, _, err = run("import_frontmatter", fixtures_dir / "site", "--root", fixtures_dir / "site")
+    assert status == 0, err
+    assert ArticleImage.objects.exists() and RelatedStory.objects.exists()
+    client.login(username=editor.username, password=PASSWORD)
+    for item in Article.objects.all():
+        html = client.get(change_url(item)).content.decode()
+        assert unlabelled_controls(html) == [], item.path
+        assert 'aria-label="Publish at: date"' in html
+    assert unlabelled_controls(client.get(reverse("admin:articles_article_add")).content.decode()) == []

@@ -36,6 +36,24 @@ class DeskActionForm(ActionForm):
     )
 
 
+def label_controls(form, *, where: str = "", every: bool = False) -> None:
+    """Give controls that a <label> does not name an accessible name (aria-label): the
+    date and time boxes of a split date-time (one <label> for two inputs), and, with
+    ``every``, the cells of a tabular inline, whose column heading is no label."""
+    for name, field in form.fields.items():
+        label = str(field.label or name.replace("_", " ").capitalize())
+        if where:
+            label = f"{label}, {where}"
+        widget = field.widget
+        if widget.__class__.__name__ == "RelatedFieldWidgetWrapper":
+            widget = widget.widget
+        if isinstance(widget, forms.MultiWidget):
+            for sub, part in zip(widget.widgets, ("date", "time")):
+                sub.attrs.setdefault("aria-label", f"{label}: {part}")
+        elif every and not isinstance(widget, forms.HiddenInput):
+            widget.attrs.setdefault("aria-label", label)
+
+
 def _as_shown(text: str) -> str:
     """Text as a form sends it back: shown without control characters (output.py), line
     ends made CRLF by the browser, surrounding whitespace stripped by Django."""
@@ -92,6 +110,7 @@ class ArticleAdminForm(KeepsStoredText):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        label_controls(self)
         if self.instance.pk and self.instance.modified_at:
             self.fields["version"].initial = self.instance.modified_at.isoformat()
         if "path" in self.fields:
