@@ -265,3 +265,34 @@ def test_every_control_of_the_item_page_has_a_label(client, editor, fixtures_dir
         assert unlabelled_controls(html) == [], item.path
         assert 'aria-label="Publish at: date"' in html
     assert unlabelled_controls(client.get(reverse("admin:articles_article_add")).content.decode()) == []
+
+
+def test_preview_shows_any_item_as_readers_would(client, editor, contributor):
+    """Issue 16, item 8: editors approved blind (an unpublished item's page is 404)."""
+    import re
+
+    from articles.editorial.actions import PublishAction
+
+    item = make_items(1)[0]
+    Article.objects.filter(pk=item.pk).update(body="<p>The body<script>alert(1)</script></p>", excerpt="An excerpt")
+    item.refresh_from_db()
+    public = reverse("articles:article", args=[item.pk])
+    assert client.get(public).status_code == 404
+    preview = reverse("admin:articles_article_preview", args=[item.pk])
+    assert client.get(preview).status_code == 302  # the desk's login first
+    client.login(username=editor.username, password=PASSWORD)
+    page = client.get(change_url(item)).content.decode()
+    assert preview in page
+    response = client.get(preview)
+    html = response.content.decode()
+    assert response.status_code == 200 and "Preview" in html and 'name="robots" content="noindex"' in html
+    assert "no-cache" in response["Cache-Control"] or "private" in response["Cache-Control"]
+    assert "The body" in html and "<script>alert" not in html
+    # Exactly what readers get once it is published.
+    PublishAction(item, user=editor).execute()
+    main = lambda text: re.search(r"<main.*?</main>", text, re.S).group(0)  # noqa: E731
+    assert main(client.get(preview).content.decode()) == main(client.get(public).content.decode())
+    client.logout()
+    client.login(username=contributor.username, password=PASSWORD)
+    assert client.get(preview).status_code == 200
+    assert client.get(reverse("admin:articles_article_preview", args=[999999])).status_code == 404

@@ -10,7 +10,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.utils.dateparse import parse_datetime
@@ -206,6 +206,9 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
     def links(self, obj):
         parts = []
         url = public_url(obj) if obj.pk else None
+        if obj.pk:
+            preview = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_preview", args=[quote(obj.pk)])
+            parts.append(format_html('<a href="{}" class="nr-preview" target="_blank" rel="noopener">Preview</a>', preview))
         if url:
             note = "" if obj.is_published else " (readers get a 404 until it is published)"
             parts.append(format_html('<a href="{}" target="_blank" rel="noopener">Public page</a>{}', url, note))
@@ -403,6 +406,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
             path("undo/", self.admin_site.admin_view(self.undo_view), name="%s_%s_undo" % info),
             path("<path:object_id>/decide/", self.admin_site.admin_view(self.decide_view), name="%s_%s_decide" % info),
             path("<path:object_id>/link/", self.admin_site.admin_view(self.link_view), name="%s_%s_link" % info),
+            path("<path:object_id>/preview/", self.admin_site.admin_view(self.preview_view), name="%s_%s_preview" % info),
         ] + super().get_urls()
 
     def _back(self, request, default):
@@ -437,6 +441,22 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
                                                            [made]), messages.SUCCESS)
         changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
         return self._back(request, changelist)
+
+    def preview_view(self, request, object_id):
+        """The item as readers see (or would see) it: the public page's own template
+        and data, for any item, published or not; only on the desk (never cached)."""
+        from ..public.selectors import article_preview
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            article = article_preview(pk=as_id(unquote(object_id)) or 0)
+        except Article.DoesNotExist:
+            raise Http404("No such item.") from None
+        back = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[quote(article.pk)])
+        return TemplateResponse(request, "articles/article_detail.html", {
+            "article": article, "preview": {"is_published": article.is_published, "back": back},
+        })
 
     def link_view(self, request, object_id):
         if request.method != "POST":

@@ -92,6 +92,15 @@ def article_detail(*, pk: int) -> Article:
     return queryset.get(pk=pk)
 
 
+def article_preview(*, pk: int) -> Article:
+    """Any item, published or not, with what its public page shows (the desk's
+    Preview); ``Article.DoesNotExist`` for unknown ids."""
+    queryset = with_page_data(Article.objects.all()).prefetch_related(
+        Prefetch("related_stories", queryset=public_related_stories()),
+    )
+    return queryset.get(pk=pk)
+
+
 def hottest_articles(*, limit: int = 4, collection: str | None = "news", candidates: int = 50):
     """The hottest of the latest items (highlighted on the home page).
 
