@@ -347,8 +347,9 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
         """When the editor's list was shown (``DeskActionForm.seen_at``), or None."""
         return parse_datetime(request.POST.get("seen_at") or "")
 
-    def _with_undo(self, request, text, decisions):
-        """A success message with an Undo button: a form posting to ``undo_view``."""
+    def _with_undo(self, request, text, decisions, back=None):
+        """A success message with an Undo button: a form posting to ``undo_view``, which
+        returns to ``back`` (a page to GET; by default the one that was posted to)."""
         if not decisions:
             return text
         return format_html(
@@ -358,7 +359,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
             '<input type="hidden" name="next" value="{}">'
             '<button type="submit" class="button nr-undo-button">Undo</button></form>',
             text, reverse("admin:articles_article_undo"), get_token(request),
-            ",".join(str(d.pk) for d in decisions), request.get_full_path(),
+            ",".join(str(d.pk) for d in decisions), back or request.get_full_path(),
         )
 
     def undo_view(self, request):
@@ -427,10 +428,11 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
         else:
             note = (request.POST.get(f"note-{obj.pk}") or request.POST.get("note") or "").strip()
             seen = self._seen(request)
+            back = self._back(request, reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
             if seen is None:
                 self.message_user(request, "This page is missing the time it was shown: reload it and decide again.",
                                   messages.ERROR)
-                return self._back(request, reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+                return back
             try:
                 made = DECISION_ACTIONS[decision](obj, user=request.user, note=note, seen=seen).execute()
             except ValidationError as exc:
@@ -438,7 +440,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
             else:
                 label = Decision.Action(decision).label.lower()
                 self.message_user(request, self._with_undo(request, format_html("“{}” {}.", obj.display_title, label),
-                                                           [made]), messages.SUCCESS)
+                                                           [made], back=back["Location"]), messages.SUCCESS)
         changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
         return self._back(request, changelist)
 
