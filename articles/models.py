@@ -526,6 +526,7 @@ class Decision(models.Model):
         RULE = "rule", "Triage rule"
         SCHEDULE = "schedule", "Schedule"
         COMMAND = "command", "Command"
+        UNDO = "undo", "Undo"
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="decisions")
     action = models.CharField(max_length=20, choices=Action.choices)
@@ -535,6 +536,12 @@ class Decision(models.Model):
     )
     at = models.DateTimeField(default=timezone.now, db_index=True)
     note = models.TextField(blank=True, default="")
+    # What the item was before this decision ({"state": "published" | "awaiting" |
+    # "rejected" | "unpublished" | "scheduled", "publish_at": ISO 8601 or null}): what an
+    # undo restores, through the action of that state.
+    previous = models.JSONField(null=True, blank=True, editable=False)
+    undoes = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undone_by",
+                               editable=False, help_text="The decision this one undid.")
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -548,8 +555,10 @@ class ReviewItem(Article):
 
     class Meta:
         proxy = True
-        verbose_name = "review item"
-        verbose_name_plural = "review queue"
+        # Django counts with these: "0 items awaiting review", "Select all 245 items
+        # awaiting review", "1 item awaiting review"; the list's title is "Review queue".
+        verbose_name = "item awaiting review"
+        verbose_name_plural = "items awaiting review"
 
 
 class TriageRuleQuerySet(models.QuerySet):

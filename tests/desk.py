@@ -23,6 +23,11 @@ class Client(DjangoClient):
         return super().login(**credentials)
 
 
+def seen_now() -> str:
+    """The ``seen_at`` a list page carries (the time it was shown), as of now."""
+    return timezone.now().isoformat()
+
+
 def user_in(django_user_model, group, username=None):
     user = django_user_model.objects.create_user(username or group.lower(), password=PASSWORD, is_staff=True)
     user.groups.add(Group.objects.get(name=group))

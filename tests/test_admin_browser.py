@@ -141,3 +141,52 @@ def test_contributor_cannot_publish_even_with_a_forged_post(browser, live_server
     assert browser.find_elements(By.CSS_SELECTOR, "a.addlink")
     browser.get(live_server.url + "/admin/articles/article/import/")
     assert browser.find_elements(By.NAME, "overwrite")
+
+
+def test_enter_in_a_row_note_keeps_it_and_reaches_that_rows_reject(browser, live_server, desk):
+    """Defect 4 of issue 16: Enter in a queue row's note popped "You have unsaved
+    changes", then "Items must be selected", and lost the note."""
+    dull = desk["items"][1]
+    login(browser, live_server, "editor")
+    browser.get(live_server.url + "/admin/articles/reviewitem/")
+    row = next(r for r in queue_rows(browser) if "Dull press release" in r.text)
+    note = row.find_element(By.NAME, f"note-{dull.pk}")
+    note.send_keys("not news" + Keys.ENTER)
+    assert EC.alert_is_present()(browser) is False  # no "unsaved changes", no "must be selected"
+    assert browser.find_element(By.NAME, f"note-{dull.pk}").get_attribute("value") == "not news"
+    focused = browser.switch_to.active_element
+    assert focused.get_attribute("value") == "reject" and focused.get_attribute("formaction").endswith(f"/{dull.pk}/decide/")
+    focused.send_keys(Keys.ENTER)
+    wait(browser, EC.text_to_be_present_in_element((By.CSS_SELECTOR, "ul.messagelist"), "rejected"))
+    dull.refresh_from_db()
+    assert dull.published is False and dull.decisions.get().note == "not news"
+    assert not Article.objects.filter(published=True).exists()
+
+
+def test_a_stale_row_button_is_refused_and_undo_works_in_the_browser(browser, live_server, desk):
+    """Issue 16, defect 1: editor B rejects while editor A's queue page is open; A's
+    Publish on that row is refused, naming B; A's own decision is undone from its message."""
+    from articles.editorial.actions import RejectAction
+
+    best, dull = desk["items"][:2]
+    other = user_in(type(desk["editor"]), "Editor", "editor-b")
+    login(browser, live_server, "editor")
+    browser.get(live_server.url + "/admin/articles/reviewitem/")
+    RejectAction(dull, user=other, note="press release").execute()  # B, in another session
+    row = next(r for r in queue_rows(browser) if "Dull press release" in r.text)
+    row.find_element(By.CSS_SELECTOR, "button[value=publish]").click()
+    error = wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ul.messagelist .error")))
+    assert "editor-b rejected it at" in error.text and "press release" in error.text
+    dull.refresh_from_db()
+    assert dull.published is False and dull.decided_by == other
+
+    row = next(r for r in queue_rows(browser) if "Best item of the day" in r.text)
+    row.find_element(By.CSS_SELECTOR, "button[value=publish]").click()
+    success = wait(browser, EC.presence_of_element_located((By.CSS_SELECTOR, "ul.messagelist .success")))
+    best.refresh_from_db()
+    assert best.published is True
+    success.find_element(By.CSS_SELECTOR, "button.nr-undo-button").click()
+    wait(browser, EC.text_to_be_present_in_element((By.CSS_SELECTOR, "ul.messagelist"), "Undone: 1 item"))
+    best.refresh_from_db()
+    assert best.awaiting_decision and best.decisions.order_by("-pk").first().source == "undo"
+    assert any("Best item of the day" in r.text for r in queue_rows(browser))

@@ -65,3 +65,25 @@ def test_desk_shows_what_is_scheduled(client, django_user_model):
     assert "Scheduled" in html and item.title in html and reverse("admin:articles_scheduledpublication_changelist") in html
     queue = client.get(reverse("admin:articles_article_changelist") + "?decided=scheduled").content.decode()
     assert "nr-scheduled" in queue
+
+
+def test_overdue_scheduled_items_are_flagged_in_words(client, django_user_model):
+    """Defect 6 of issue 16: a scheduled item past its time was listed like the others,
+    and "Due" was a red ✗ (read as an error) for the items not due yet."""
+    from datetime import timedelta
+
+    from articles.models import ScheduledPublication
+    from django.utils import timezone
+
+    editor = user_in(django_user_model, "Editor")
+    late, later = make_items(2)
+    for item in (late, later):
+        SchedulePublishAction(item, publish_at=timezone.now() + timedelta(hours=2), user=editor).execute()
+    ScheduledPublication.objects.filter(article=late).update(publish_at=timezone.now() - timedelta(hours=3))
+    client.login(username="editor", password=PASSWORD)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert html.count("nr-overdue") == 1
+    listing = client.get(reverse("admin:articles_scheduledpublication_changelist")).content.decode()
+    assert listing.count(">Overdue<") == 1 and "due 3\xa0hours ago" in listing and "publish_scheduled" in listing
+    assert "in 1\xa0hour" in listing
+    assert "icon-no.svg" not in listing and "icon-yes.svg" not in listing

@@ -221,3 +221,80 @@ def test_an_item_path_must_be_one_an_import_reads_back_as_the_item(client, edito
     data["path"] = "_learning/videos/2024-05-01-typed.md"
     assert client.post(add, data).status_code == 302
     assert Article.objects.get().path == "_learning/videos/2024-05-01-typed.md"
+
+
+def test_an_empty_add_form_does_not_save(client, editor):
+    """Defect 5 of issue 16: a new item needs a title (a name for people and
+    communities) and a URL readers can follow (webUrl or originalUrl)."""
+    client.login(username=editor.username, password=PASSWORD)
+    add = reverse("admin:articles_article_add")
+    data = form_data(client.get(add))
+    data.pop("published_at", None)
+    response = client.post(add, data)
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert "Give the item a title" in " ".join(errors["title"])
+    assert "webUrl" in " ".join(errors["web_url"]) and "originalUrl" in " ".join(errors["web_url"])
+    assert not Article.objects.exists()
+    # Blank text is no title either.
+    data.update(title="   ", web_url="https://example.org/x")
+    response = client.post(add, data)
+    assert response.status_code == 200 and "title" in response.context["adminform"].form.errors
+    # A person has a name, and may have no URL.
+    data.update(title="", name="Ada Lovelace", web_url="", collection="people")
+    response = client.post(add, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    # A news item with a title and the original URL only.
+    data.update(title="Only the original", name="", collection="news", original_url="https://example.org/o")
+    assert client.post(add, data).status_code == 302
+    assert sorted(Article.objects.values_list("collection", flat=True)) == ["news", "people"]
+
+
+def test_every_control_of_the_item_page_has_a_label(client, editor, fixtures_dir):
+    """Defect 7 of issue 16: 32 fields of the item page had no programmatic label (the
+    split date-times, every cell of the topics, images and related stories)."""
+    from articles.models import ArticleImage, RelatedStory
+
+    from .a11y import unlabelled_controls
+    from .helpers import run
+
+    status, _, err = run("import_frontmatter", fixtures_dir / "site", "--root", fixtures_dir / "site")
+    assert status == 0, err
+    assert ArticleImage.objects.exists() and RelatedStory.objects.exists()
+    client.login(username=editor.username, password=PASSWORD)
+    for item in Article.objects.all():
+        html = client.get(change_url(item)).content.decode()
+        assert unlabelled_controls(html) == [], item.path
+        assert 'aria-label="Publish at: date"' in html
+    assert unlabelled_controls(client.get(reverse("admin:articles_article_add")).content.decode()) == []
+
+
+def test_preview_shows_any_item_as_readers_would(client, editor, contributor):
+    """Issue 16, item 8: editors approved blind (an unpublished item's page is 404)."""
+    import re
+
+    from articles.editorial.actions import PublishAction
+
+    item = make_items(1)[0]
+    Article.objects.filter(pk=item.pk).update(body="<p>The body<script>alert(1)</script></p>", excerpt="An excerpt")
+    item.refresh_from_db()
+    public = reverse("articles:article", args=[item.pk])
+    assert client.get(public).status_code == 404
+    preview = reverse("admin:articles_article_preview", args=[item.pk])
+    assert client.get(preview).status_code == 302  # the desk's login first
+    client.login(username=editor.username, password=PASSWORD)
+    page = client.get(change_url(item)).content.decode()
+    assert preview in page
+    response = client.get(preview)
+    html = response.content.decode()
+    assert response.status_code == 200 and "Preview" in html and 'name="robots" content="noindex"' in html
+    assert "no-cache" in response["Cache-Control"] or "private" in response["Cache-Control"]
+    assert "The body" in html and "<script>alert" not in html
+    # Exactly what readers get once it is published.
+    PublishAction(item, user=editor).execute()
+    main = lambda text: re.search(r"<main.*?</main>", text, re.S).group(0)  # noqa: E731
+    assert main(client.get(preview).content.decode()) == main(client.get(public).content.decode())
+    client.logout()
+    client.login(username=contributor.username, password=PASSWORD)
+    assert client.get(preview).status_code == 200
+    assert client.get(reverse("admin:articles_article_preview", args=[999999])).status_code == 404

@@ -102,7 +102,9 @@ def test_merge_moves_items_and_keeps_the_old_domain_as_alias(client, editor, tmp
     changelist = reverse("admin:articles_provider_changelist")
     page = client.post(changelist, {"action": "merge_providers", "_selected_action": [keep.pk, old.pk]})
     assert page.status_code == 200 and "Keep which provider?" in page.content.decode()
-    client.post(changelist, {"action": "merge_providers", "_selected_action": [keep.pk, old.pk], "confirm": "yes", "into": keep.pk})
+    merged = client.post(changelist, {"action": "merge_providers", "_selected_action": [keep.pk, old.pk], "confirm": "yes",
+                                      "into": keep.pk}, follow=True)
+    assert "Merged 1 provider into new.example.com; 1 item moved." in [str(m) for m in merged.context["messages"]]
     keep.refresh_from_db()
     assert keep.aliases == ["old.example.com"] and not Provider.objects.filter(pk=old.pk).exists()
     assert Article.objects.get().provider == keep

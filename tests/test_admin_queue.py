@@ -7,7 +7,7 @@ from django.urls import reverse
 from articles.editorial.actions import PublishAction
 from articles.models import Article, Decision, Provider, Topic
 
-from .desk import PASSWORD, make_items
+from .desk import PASSWORD, make_items, seen_now
 
 pytestmark = pytest.mark.django_db
 QUEUE = reverse("admin:articles_reviewitem_changelist")
@@ -66,12 +66,12 @@ def test_one_click_publish_and_reject_with_a_note(client, editor):
     best, other = make_items(2)
     login(client, editor)
     url = reverse("admin:articles_reviewitem_decide", args=[best.pk])
-    response = client.post(url, {"decision": "publish", f"note-{best.pk}": "front page"})
+    response = client.post(url, {"decision": "publish", f"note-{best.pk}": "front page", "seen_at": seen_now()})
     assert response.status_code == 302 and response["Location"] == QUEUE
     best.refresh_from_db()
     assert best.published is True and best.decided_by == editor
     assert best.decisions.get().note == "front page"
-    client.post(reverse("admin:articles_reviewitem_decide", args=[other.pk]), {"decision": "reject", f"note-{other.pk}": "off topic"})
+    client.post(reverse("admin:articles_reviewitem_decide", args=[other.pk]), {"decision": "reject", f"note-{other.pk}": "off topic", "seen_at": seen_now()})
     other.refresh_from_db()
     assert other.published is False and other.decided_at is not None
     assert (other.decisions.get().action, other.decisions.get().note) == ("reject", "off topic")
@@ -114,7 +114,7 @@ def test_forged_post_without_csrf_token_is_refused(editor):
 @pytest.mark.parametrize("action,published", [("publish_selected", True), ("reject_selected", False), ("unpublish_selected", False)])
 def test_bulk_decisions_record_who_and_the_note(client, editor, action, published):
     items = make_items(3)
-    login(client, editor).post(QUEUE, {"action": action, "_selected_action": [a.pk for a in items], "note": "batch"})
+    login(client, editor).post(QUEUE, {"action": action, "_selected_action": [a.pk for a in items], "note": "batch", "seen_at": seen_now()})
     for item in items:
         item.refresh_from_db()
         assert item.published is published and item.decided_by == editor
@@ -129,7 +129,7 @@ def test_bulk_add_topic_and_schedule(client, editor):
     client.post(QUEUE, {"action": "add_topic", "_selected_action": [a.pk for a in items], "topic": topic.pk})  # idempotent
     for item in items:
         assert list(item.topic_links.values_list("topic__name", "position")) == [("Widgets", 0), ("News of the day", 1)]
-    client.post(QUEUE, {"action": "schedule_selected", "_selected_action": [items[0].pk], "publish_at": "2999-01-01T09:30"})
+    client.post(QUEUE, {"action": "schedule_selected", "_selected_action": [items[0].pk], "publish_at": "2999-01-01T09:30", "seen_at": seen_now()})
     items[0].refresh_from_db()
     assert items[0].schedule.publish_at.year == 2999 and items[0].published is False
     assert items[0].decisions.get().action == Decision.Action.SCHEDULE
@@ -170,3 +170,17 @@ def test_large_lists_are_not_counted_in_full(client, editor, monkeypatch):
     response = login(client, editor).get(QUEUE + "?q=item")
     assert response.context["cl"].result_count == 6  # counted up to limit + 1 only
     assert "more than 5" in response.content.decode()
+
+
+def test_counts_read_as_english(client, editor):
+    """Defect 7 of issue 16: "0 review queue", "1 items", "Change review item"."""
+    login(client, editor)
+    html = client.get(QUEUE).content.decode()
+    assert "0 items awaiting review" in html and "0 review queue" not in html
+    item = make_items(1)[0]
+    html = client.get(QUEUE).content.decode()
+    assert "1 item awaiting review" in html and "1 items" not in html
+    page = client.get(reverse("admin:articles_reviewitem_change", args=[item.pk])).content.decode()
+    assert "Change review item" not in page and "Review the item" in page
+    make_items(60, start=10)
+    assert "Select all 61 items awaiting review" in client.get(QUEUE).content.decode()

@@ -14,7 +14,7 @@ from articles import signals
 from articles.editorial import actions
 from articles.models import Article, ArticleChange, Decision, Provider, ScheduledPublication, Topic, TriageRule
 
-from .desk import PASSWORD, make_items
+from .desk import PASSWORD, make_items, seen_now
 from .test_admin_item import form_data
 from .helpers import NEWS_ITEM, run, write
 
@@ -66,7 +66,7 @@ def test_shell_call_of_an_action(trail, editor):
 
 def test_admin_single_decision(client, trail, editor):
     item = make_items(1)[0]
-    login(client, editor).post(reverse("admin:articles_reviewitem_decide", args=[item.pk]), {"decision": "reject"})
+    login(client, editor).post(reverse("admin:articles_reviewitem_decide", args=[item.pk]), {"decision": "reject", "seen_at": seen_now()})
     assert_one_decision_each(trail, [item], "reject", "editor", editor)
 
 
@@ -87,7 +87,7 @@ def test_admin_bulk_action(client, trail, editor):
     items = make_items(3)
     login(client, editor).post(
         reverse("admin:articles_reviewitem_changelist"),
-        {"action": "publish_selected", "_selected_action": [i.pk for i in items]},
+        {"action": "publish_selected", "_selected_action": [i.pk for i in items], "seen_at": seen_now()},
     )
     assert_one_decision_each(trail, items, "publish", "editor", editor)
 

@@ -27,7 +27,7 @@ from articles.models import (
 
 from articles.importer import import_paths
 
-from .desk import Client, make_items
+from .desk import Client, make_items, seen_now
 from .helpers import NEWS_ITEM, db_state
 
 pytestmark = pytest.mark.django_db
@@ -104,7 +104,7 @@ def post_form(w: World, client, url: str, **changes):
 
 
 def action(client, model: str, name: str, pks, **extra):
-    return client.post(admin_url(model, "changelist"), {"action": name, "_selected_action": [str(pk) for pk in pks], **extra})
+    return client.post(admin_url(model, "changelist"), {"action": name, "_selected_action": [str(pk) for pk in pks], "seen_at": seen_now(), **extra})
 
 
 def png() -> bytes:
@@ -141,10 +141,10 @@ PATHS = [
               lambda w, c: post_form(w, c, admin_url("article", "change", w.draft.pk), decision="publish"),
               lambda w: Article.objects.get(pk=w.draft.pk).published is True, partial=frozenset({"contributor"})),
     WritePath("item: one-click publish", EDITORS,
-              lambda w, c: c.post(admin_url("reviewitem", "decide", w.draft.pk), {"decision": "publish"}),
+              lambda w, c: c.post(admin_url("reviewitem", "decide", w.draft.pk), {"decision": "publish", "seen_at": seen_now()}),
               lambda w: Article.objects.get(pk=w.draft.pk).published is True),
     WritePath("item: one-click reject", EDITORS,
-              lambda w, c: c.post(admin_url("reviewitem", "decide", w.draft.pk), {"decision": "reject"}),
+              lambda w, c: c.post(admin_url("reviewitem", "decide", w.draft.pk), {"decision": "reject", "seen_at": seen_now()}),
               lambda w: Decision.objects.filter(article=w.draft, action="reject").exists()),
     WritePath("items: bulk publish", EDITORS,
               lambda w, c: action(c, "article", "publish_selected", [w.draft.pk]),

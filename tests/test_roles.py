@@ -75,3 +75,25 @@ def test_create_editor_asks_for_the_password_on_a_terminal(monkeypatch, django_u
     status, _out, err = run("create_editor", "dave")
     assert status == 1 and "do not match" in err
     assert not django_user_model.objects.filter(username="dave").exists()
+
+
+def test_a_contributor_is_told_why_not_never_a_bare_403(client, django_user_model):
+    """Defect 6 of issue 16: the queue's Publish/Reject vanished with no word why, and a
+    refused page was a bare "403 Forbidden"."""
+    from django.urls import reverse
+
+    from .desk import PASSWORD, ensure_groups, make_items, user_in
+
+    ensure_groups()
+    user_in(django_user_model, "Contributor")
+    item = make_items(1)[0]
+    client.login(username="contributor", password=PASSWORD)
+    queue = client.get(reverse("admin:articles_reviewitem_changelist")).content.decode()
+    assert "Editors publish or reject these items" in queue
+    page = client.get(reverse("admin:articles_article_change", args=[item.pk])).content.decode()
+    assert "Editors publish, reject or schedule items" in page
+    refused = client.get(reverse("admin:articles_provider_add"))
+    assert refused.status_code == 403
+    text = refused.content.decode()
+    assert "Your account may not do this" in text and "the <em>Editor</em> group" in text
+    assert reverse("admin:articles_reviewitem_changelist") in text

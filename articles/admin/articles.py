@@ -6,10 +6,14 @@ which checks the permission itself; the admin's hooks (``has_*_permission``,
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
+from django.middleware.csrf import get_token
+from django.template.response import TemplateResponse
+from django.utils.dateparse import parse_datetime
 from django.shortcuts import get_object_or_404
 from django.template.defaultfilters import timesince
 from django.urls import path, reverse
@@ -20,8 +24,8 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from ..editorial.actions import (
-    DECISION_ACTIONS, AddTopicAction, LinkRelatedAction, PublishAction, QueueAction, RejectAction,
-    SchedulePublishAction, UnpublishAction,
+    DECISION_ACTIONS, AddTopicAction, StaleDecision, LinkRelatedAction, PublishAction, QueueAction, RejectAction,
+    SchedulePublishAction, UnpublishAction, undo_action,
 )
 from ..editorial.history import record_change
 from ..editorial.paths import article_default_path
@@ -39,13 +43,18 @@ from .import_export import ImportExportViews
 from .inlines import ArticleImageInline, ArticleTopicInline, RelatedStoryInline
 from .paginators import CheapPaginator, LookaheadPaginator
 from .search import LIST_DEFERRED, search_items
-from .utils import as_id, is_autocomplete, is_list_view
+from .utils import as_id, count_of as _count, is_autocomplete, is_list_view
+
+
+# Bulk publishing of more than this many items asks first, with the count.
+CONFIRM_OVER = 5
 
 
 @admin.register(Article)
 class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
     class Media:
         css = {"all": ["articles/desk.css"]}
+        js = ["articles/desk.js"]
 
     list_display = ["title_link", "collection", "type", "quality", "heat", "status", "provider_logo", "published_at"]
     list_display_links = None
@@ -160,14 +169,18 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
         if obj is not None:
             content.insert(4, "body_preview")
         decision = ["status"]
+        decision_help = None
         if self.has_publish_permission(request):
             decision += ["decision", "decision_note", "publish_at"]
+        else:
+            decision_help = ("Editors publish, reject or schedule items. Your changes are saved; "
+                             "an editor decides whether and when readers see the item.")
         source = ["path", "links", "original_url", "web_url", "amp_web_url", "cdn_amp_web_url", "published_at",
                   "source_updated_at"]
         if obj is not None:
             source.append("imported")
         fieldsets = [
-            ("Decision", {"fields": decision + ["version"]}),
+            ("Decision", {"fields": decision + ["version"], **({"description": decision_help} if decision_help else {})}),
             ("Content", {"fields": content}),
             ("Source and URLs", {"fields": source}),
             ("Scores", {"fields": ["quality", "heat"]}),
@@ -193,6 +206,9 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
     def links(self, obj):
         parts = []
         url = public_url(obj) if obj.pk else None
+        if obj.pk:
+            preview = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_preview", args=[quote(obj.pk)])
+            parts.append(format_html('<a href="{}" class="nr-preview" target="_blank" rel="noopener">Preview</a>', preview))
         if url:
             note = "" if obj.is_published else " (readers get a 404 until it is published)"
             parts.append(format_html('<a href="{}" target="_blank" rel="noopener">Public page</a>{}', url, note))
@@ -310,17 +326,65 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
         return instances
 
     def _decide(self, request, obj, decision, note, publish_at=None):
+        # The form's version check (ArticleAdminForm.clean) already refused the save if
+        # anything, a decision included, changed the item since the editor opened it.
         try:
             if decision == "schedule":
-                SchedulePublishAction(obj, publish_at=publish_at, user=request.user, note=note).execute()
+                made = SchedulePublishAction(obj, publish_at=publish_at, user=request.user, note=note).execute()
             elif decision == "queue":
-                QueueAction(obj, user=request.user, note=note).execute()
+                made = QueueAction(obj, user=request.user, note=note).execute()
             else:
-                DECISION_ACTIONS[decision](obj, user=request.user, note=note).execute()
+                made = DECISION_ACTIONS[decision](obj, user=request.user, note=note).execute()
         except ValidationError as exc:
             self.message_user(request, "; ".join(exc.messages), messages.ERROR)
             return False
+        self.message_user(request, self._with_undo(request, format_html("“{}”: {}.", obj.display_title,
+                          made.get_action_display().lower()), [made]), messages.SUCCESS)
         return True
+
+    # ---- decisions safe between editors: what the editor saw, and undo ----
+    def _seen(self, request):
+        """When the editor's list was shown (``DeskActionForm.seen_at``), or None."""
+        return parse_datetime(request.POST.get("seen_at") or "")
+
+    def _with_undo(self, request, text, decisions, back=None):
+        """A success message with an Undo button: a form posting to ``undo_view``, which
+        returns to ``back`` (a page to GET; by default the one that was posted to)."""
+        if not decisions:
+            return text
+        return format_html(
+            '{} <form method="post" action="{}" class="nr-undo">'
+            '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+            '<input type="hidden" name="decisions" value="{}">'
+            '<input type="hidden" name="next" value="{}">'
+            '<button type="submit" class="button nr-undo-button">Undo</button></form>',
+            text, reverse("admin:articles_article_undo"), get_token(request),
+            ",".join(str(d.pk) for d in decisions), back or request.get_full_path(),
+        )
+
+    def undo_view(self, request):
+        """Undo decisions (the Undo button of a success message): each item back to its
+        state before, through the editorial action of that state, recorded as an undo;
+        refused for an item someone decided on since."""
+        if request.method != "POST":
+            return require_POST(lambda r: None)(request)
+        if not self.has_publish_permission(request):
+            raise PermissionDenied
+        ids = [as_id(part) for part in (request.POST.get("decisions") or "").split(",")]
+        decisions = list(Decision.objects.filter(pk__in=[i for i in ids if i]).select_related("article").order_by("pk"))
+        done, failed = [], []
+        for decision in decisions:
+            try:
+                done.append(undo_action(decision, user=request.user).execute())
+            except ValidationError as exc:
+                failed.append("; ".join(exc.messages))
+        if done:
+            self.message_user(request, f"Undone: {_count(len(done), 'item')} back as they were.", messages.SUCCESS)
+        for message in failed[:10]:
+            self.message_user(request, message, messages.ERROR)
+        if not decisions:
+            self.message_user(request, "Nothing to undo.", messages.WARNING)
+        return self._back(request, reverse("admin:articles_article_changelist"))
 
     # ---- history ----
     def history_view(self, request, object_id, extra_context=None):
@@ -340,8 +404,10 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
                      name="articles_article_import_review"),
             ]
         return extra + [
+            path("undo/", self.admin_site.admin_view(self.undo_view), name="%s_%s_undo" % info),
             path("<path:object_id>/decide/", self.admin_site.admin_view(self.decide_view), name="%s_%s_decide" % info),
             path("<path:object_id>/link/", self.admin_site.admin_view(self.link_view), name="%s_%s_link" % info),
+            path("<path:object_id>/preview/", self.admin_site.admin_view(self.preview_view), name="%s_%s_preview" % info),
         ] + super().get_urls()
 
     def _back(self, request, default):
@@ -361,11 +427,38 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
             self.message_user(request, "Unknown decision.", messages.ERROR)
         else:
             note = (request.POST.get(f"note-{obj.pk}") or request.POST.get("note") or "").strip()
-            DECISION_ACTIONS[decision](obj, user=request.user, note=note).execute()
-            label = Decision.Action(decision).label.lower()
-            self.message_user(request, format_html("“{}” {}.", obj.display_title, label), messages.SUCCESS)
+            seen = self._seen(request)
+            back = self._back(request, reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+            if seen is None:
+                self.message_user(request, "This page is missing the time it was shown: reload it and decide again.",
+                                  messages.ERROR)
+                return back
+            try:
+                made = DECISION_ACTIONS[decision](obj, user=request.user, note=note, seen=seen).execute()
+            except ValidationError as exc:
+                self.message_user(request, "; ".join(exc.messages), messages.ERROR)
+            else:
+                label = Decision.Action(decision).label.lower()
+                self.message_user(request, self._with_undo(request, format_html("“{}” {}.", obj.display_title, label),
+                                                           [made], back=back["Location"]), messages.SUCCESS)
         changelist = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist")
         return self._back(request, changelist)
+
+    def preview_view(self, request, object_id):
+        """The item as readers see (or would see) it: the public page's own template
+        and data, for any item, published or not; only on the desk (never cached)."""
+        from ..public.selectors import article_preview
+
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            article = article_preview(pk=as_id(unquote(object_id)) or 0)
+        except Article.DoesNotExist:
+            raise Http404("No such item.") from None
+        back = reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[quote(article.pk)])
+        return TemplateResponse(request, "articles/article_detail.html", {
+            "article": article, "preview": {"is_published": article.is_published, "back": back},
+        })
 
     def link_view(self, request, object_id):
         if request.method != "POST":
@@ -386,35 +479,73 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
 
     # ---- bulk actions ----
     def _run(self, request, queryset, make, verb):
-        done, failed = 0, []
+        """Run ``make(article, seen)`` for each item; refused as a whole without the time
+        the list was shown, item by item for those decided on since."""
+        seen = self._seen(request)
+        if seen is None:
+            self.message_user(request, "This page is missing the time it was shown: reload it and try again.",
+                              messages.ERROR)
+            return
+        if request.POST.get("select_across") != "1":
+            # The rows the editor ticked, whether or not the list's filter still shows them
+            # (a queue drops an item someone decided on): the time seen decides for each.
+            ticked = [as_id(pk) for pk in request.POST.getlist(ACTION_CHECKBOX_NAME)]
+            queryset = Article.objects.filter(pk__in=[pk for pk in ticked if pk])
+        made, failed = [], []
         for article in queryset.select_related(None).prefetch_related(None).order_by("pk"):
             try:
-                make(article).execute()
-                done += 1
+                made.append(make(article, seen).execute())
             except ValidationError as exc:
-                failed.append(f"{article.display_title}: {'; '.join(exc.messages)}")
-        if done:
-            self.message_user(request, f"{verb} {done} item{'s' if done != 1 else ''}.", messages.SUCCESS)
+                failed.append("; ".join(exc.messages) if isinstance(exc, StaleDecision)
+                              else f"{article.display_title}: {'; '.join(exc.messages)}")
+        if made:
+            self.message_user(request, self._with_undo(request, f"{verb} {_count(len(made), 'item')}.", made),
+                              messages.SUCCESS)
+        if len(failed) > 10:
+            self.message_user(request, f"{_count(len(failed), 'item')} not changed; the first 10:", messages.ERROR)
         for message in failed[:10]:
             self.message_user(request, message, messages.ERROR)
+
+    def _confirm(self, request, queryset, verb):
+        """The page that asks before a bulk decision on more than CONFIRM_OVER items,
+        with the count; None once confirmed (or for a handful)."""
+        if request.POST.get("confirmed") == "yes":
+            return None
+        count = queryset.count()
+        if count <= CONFIRM_OVER:
+            return None
+        hidden = [(k, v) for k in request.POST if k not in ("csrfmiddlewaretoken", "confirmed", "index")
+                  for v in request.POST.getlist(k)]
+        context = {
+            **self.admin_site.each_context(request), "opts": self.opts, "title": f"{verb} {_count(count, 'item')}?",
+            "verb": verb, "count": count, "count_label": _count(count, "item"), "hidden": hidden,
+            "sample": list(queryset.select_related(None).prefetch_related(None).order_by("pk")
+                           .only("pk", "title", "name", "path")[:20]),
+        }
+        return TemplateResponse(request, "admin/articles/confirm_bulk.html", context)
 
     def _note(self, request):
         return (request.POST.get("note") or "").strip()
 
     @admin.action(permissions=["publish"], description="Publish selected items")
     def publish_selected(self, request, queryset):
+        confirm = self._confirm(request, queryset, "Publish")
+        if confirm is not None:
+            return confirm
         note = self._note(request)
-        self._run(request, queryset, lambda a: PublishAction(a, user=request.user, note=note), "Published")
+        self._run(request, queryset, lambda a, seen: PublishAction(a, user=request.user, note=note, seen=seen), "Published")
 
     @admin.action(permissions=["publish"], description="Reject selected items")
     def reject_selected(self, request, queryset):
         note = self._note(request)
-        self._run(request, queryset, lambda a: RejectAction(a, user=request.user, note=note), "Rejected")
+        self._run(request, queryset, lambda a, seen: RejectAction(a, user=request.user, note=note, seen=seen),
+                  "Rejected")
 
     @admin.action(permissions=["publish"], description="Unpublish selected items")
     def unpublish_selected(self, request, queryset):
         note = self._note(request)
-        self._run(request, queryset, lambda a: UnpublishAction(a, user=request.user, note=note), "Unpublished")
+        self._run(request, queryset, lambda a, seen: UnpublishAction(a, user=request.user, note=note, seen=seen),
+                  "Unpublished")
 
     @admin.action(permissions=["publish"], description="Schedule selected items (set “Publish at”)")
     def schedule_selected(self, request, queryset):
@@ -425,7 +556,7 @@ class ArticleAdmin(ImportExportViews, admin.ModelAdmin):
             self.message_user(request, "Set “Publish at” in the action bar to schedule.", messages.ERROR)
             return
         note = self._note(request)
-        self._run(request, queryset, lambda a: SchedulePublishAction(a, publish_at=when, user=request.user, note=note),
+        self._run(request, queryset, lambda a, seen: SchedulePublishAction(a, publish_at=when, user=request.user, note=note, seen=seen),
                   "Scheduled")
 
     @admin.action(permissions=["view"], description="Export selected items as a .zip site")

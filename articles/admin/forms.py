@@ -16,8 +16,16 @@ from ..models import Article, ArticleChange, Provider, RelatedStory, Topic
 from ..output import printable
 
 
+def _now_iso() -> str:
+    return timezone.now().isoformat()
+
+
 class DeskActionForm(ActionForm):
-    """The action bar: a note, a topic and a time for the actions that need them."""
+    """The action bar: a note, a topic and a time for the actions that need them.
+    ``seen_at``, the time the list was shown, goes with every decision taken from the list
+    (bulk actions and row buttons): a decision made on an item since then refuses it."""
+
+    seen_at = forms.CharField(widget=forms.HiddenInput, required=False, initial=_now_iso)
 
     note = forms.CharField(required=False, label="Note", widget=forms.TextInput(attrs={"size": 24, "placeholder": "optional note"}))
     topic = forms.ModelChoiceField(queryset=Topic.objects.only("id", "name").order_by("name"), required=False, label="Topic")
@@ -26,6 +34,24 @@ class DeskActionForm(ActionForm):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S"],
     )
+
+
+def label_controls(form, *, where: str = "", every: bool = False) -> None:
+    """Give controls that a <label> does not name an accessible name (aria-label): the
+    date and time boxes of a split date-time (one <label> for two inputs), and, with
+    ``every``, the cells of a tabular inline, whose column heading is no label."""
+    for name, field in form.fields.items():
+        label = str(field.label or name.replace("_", " ").capitalize())
+        if where:
+            label = f"{label}, {where}"
+        widget = field.widget
+        if widget.__class__.__name__ == "RelatedFieldWidgetWrapper":
+            widget = widget.widget
+        if isinstance(widget, forms.MultiWidget):
+            for sub, part in zip(widget.widgets, ("date", "time")):
+                sub.attrs.setdefault("aria-label", f"{label}: {part}")
+        elif every and not isinstance(widget, forms.HiddenInput):
+            widget.attrs.setdefault("aria-label", label)
 
 
 def _as_shown(text: str) -> str:
@@ -84,6 +110,7 @@ class ArticleAdminForm(KeepsStoredText):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        label_controls(self)
         if self.instance.pk and self.instance.modified_at:
             self.fields["version"].initial = self.instance.modified_at.isoformat()
         if "path" in self.fields:
@@ -95,6 +122,7 @@ class ArticleAdminForm(KeepsStoredText):
     def clean(self):
         cleaned = super().clean()
         if not self.instance.pk:
+            self._require_what_an_item_needs(cleaned)
             return cleaned
         try:
             seen = parse_datetime(self.data.get(self.add_prefix("version")) or "")
@@ -109,6 +137,28 @@ class ArticleAdminForm(KeepsStoredText):
         if current is not None and current != seen:
             raise ValidationError(stale_message(self.instance, seen, current))
         return cleaned
+
+    def _require_what_an_item_needs(self, cleaned):
+        """A new item needs what readers are shown and where they go (FORMAT.md): a
+        title (people and communities are named instead) and a URL (webUrl, else
+        originalUrl; people's pages have none). Only on the add form: an imported item
+        is kept as its file has it, whatever it lacks."""
+        collection = cleaned.get("collection") or "news"
+        named = collection in NAMED_COLLECTIONS
+        heading = (cleaned.get("name") if named else cleaned.get("title")) or ""
+        if not heading.strip() and not (named and (cleaned.get("title") or "").strip()):
+            if named:
+                self.add_error("name", "Give the item a name (or a title).")
+            else:
+                self.add_error("title", "Give the item a title: readers see it in every list, feed and page.")
+        if collection not in URLLESS_COLLECTIONS and "web_url" not in self.errors and "original_url" not in self.errors:
+            if not ((cleaned.get("web_url") or "").strip() or (cleaned.get("original_url") or "").strip()):
+                self.add_error("web_url", "Give the URL readers go to (webUrl), or at least the source's (originalUrl).")
+
+
+# People and communities are named, not titled; people's pages link nowhere.
+NAMED_COLLECTIONS = ("people", "communities")
+URLLESS_COLLECTIONS = ("people",)
 
 
 def stale_message(article, seen, current):

@@ -1,16 +1,28 @@
 """The item page's inlines: topics, images, related stories (each in order)."""
 
 from django.contrib import admin
+from django.forms.models import BaseInlineFormSet
 from django.utils.html import format_html
 
 from ..models import ArticleImage, ArticleTopic, RelatedStory
 from ..output import display_url
-from .forms import KeepsStoredText, RelatedStoryForm
+from .forms import KeepsStoredText, RelatedStoryForm, label_controls
+
+
+class LabelledCells(BaseInlineFormSet):
+    """Each cell of a row named for assistive technology ("URL, image 2"): a tabular
+    inline's column headings are not labels."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        row = f"{self.model._meta.verbose_name} {index + 1}" if index is not None else f"new {self.model._meta.verbose_name}"
+        label_controls(form, where=row, every=True)
 
 
 class ArticleTopicInline(admin.TabularInline):
     model = ArticleTopic
     form = KeepsStoredText
+    formset = LabelledCells
     fields = ["position", "topic", "label"]
     autocomplete_fields = ["topic"]
     extra = 0
@@ -21,6 +33,7 @@ class ArticleTopicInline(admin.TabularInline):
 class ArticleImageInline(admin.TabularInline):
     model = ArticleImage
     form = KeepsStoredText
+    formset = LabelledCells
     fields = ["position", "thumbnail", "url", "width", "height", "title", "is_cached"]
     readonly_fields = ["thumbnail"]
     extra = 0
@@ -40,6 +53,7 @@ class ArticleImageInline(admin.TabularInline):
 class RelatedStoryInline(admin.TabularInline):
     model = RelatedStory
     form = RelatedStoryForm
+    formset = LabelledCells
     fk_name = "article"
     autocomplete_fields = ["target"]
     extra = 0

@@ -11,6 +11,7 @@ from ..models import Article, Provider
 from .filters import HasLogoFilter, MergedFilter
 from .forms import ProviderAdminForm
 from .html import logo_html
+from .utils import count_of as _count
 
 
 class ProviderChangeList(ChangeList):
@@ -111,7 +112,7 @@ class ProviderAdmin(admin.ModelAdmin):
                 self.message_user(request, "Choose the provider to keep.", messages.ERROR)
             else:
                 moved = MergeProvidersAction(into=into, merged=providers, user=request.user).execute()
-                self.message_user(request, f"Merged {len(providers) - 1} provider(s) into {into.domain}; {moved} items moved.", messages.SUCCESS)
+                self.message_user(request, f"Merged {_count(len(providers) - 1, 'provider')} into {into.domain}; {_count(moved, 'item')} moved.", messages.SUCCESS)
                 return None
         counts = dict(Article.objects.filter(provider__in=providers).order_by().values("provider").annotate(n=Count("id")).values_list("provider", "n"))
         return TemplateResponse(request, "admin/articles/provider/merge.html", {

@@ -55,8 +55,16 @@ class ReviewItemAdmin(ArticleAdmin):
         return format_html('<a href="{}"><strong>{}</strong></a><br><small class="nr-path">{} · {}</small>', url,
                            obj.display_title, provider, obj.type or obj.collection)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {"title": "Review the item", **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context=extra_context)
+
     def changelist_view(self, request, extra_context=None):
         extra_context = {"title": "Review queue", "subtitle": None, **(extra_context or {})}
+        if not self.has_publish_permission(request):
+            # Where Publish and Reject would be, say why they are not.
+            extra_context.setdefault("nr_explain", "Editors publish or reject these items. Your account can open an "
+                                     "item to edit it, and add new ones: they wait here for an editor's decision.")
         return super().changelist_view(request, extra_context=extra_context)
 
     @admin.display(description="")

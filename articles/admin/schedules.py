@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.timesince import timesince, timeuntil
 
 from ..editorial.actions import QueueAction, SchedulePublishAction
 from ..models import PUBLISH_PERMISSION, ScheduledPublication
@@ -11,7 +12,7 @@ from ..models import PUBLISH_PERMISSION, ScheduledPublication
 
 @admin.register(ScheduledPublication)
 class ScheduledPublicationAdmin(admin.ModelAdmin):
-    list_display = ["publish_at", "article_link", "by", "note", "due"]
+    list_display = ["publish_at", "when", "article_link", "by", "note"]
     list_select_related = ["article", "by"]
     actions = ["cancel_selected"]
     fields = ["article", "publish_at", "by", "note"]
@@ -33,9 +34,15 @@ class ScheduledPublicationAdmin(admin.ModelAdmin):
     def article_link(self, obj):
         return format_html('<a href="{}">{}</a>', reverse("admin:articles_article_change", args=[obj.article_id]), obj.article.display_title)
 
-    @admin.display(description="Due", boolean=True)
-    def due(self, obj):
-        return obj.publish_at <= timezone.now()
+    @admin.display(description="When", ordering="publish_at")
+    def when(self, obj):
+        """Overdue items stand out, in words (not a red ✗, which reads as an error of the
+        item): their time has passed and ``publish_scheduled`` has not published them."""
+        now = timezone.now()
+        if obj.publish_at <= now:
+            return format_html('<span class="nr-badge nr-overdue">Overdue</span> due {} ago: '
+                               '<code>publish_scheduled</code> has not run since', timesince(obj.publish_at, now))
+        return format_html("in {}", timeuntil(obj.publish_at, now))
 
     @admin.action(permissions=["publish"], description="Cancel: back to the review queue")
     def cancel_selected(self, request, queryset):

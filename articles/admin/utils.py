@@ -21,3 +21,8 @@ def is_autocomplete(request):
 
 def is_list_view(request):
     return bool(request.resolver_match) and (request.resolver_match.url_name or "").endswith("_changelist")
+
+
+def count_of(n: int, noun: str) -> str:
+    """"0 items", "1 item", "245 items": a count with its noun in the right number."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

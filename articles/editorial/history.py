@@ -14,6 +14,7 @@ HISTORY_SOURCE = {
     Decision.Source.COMMAND: ArticleChange.Source.DECISION,
     Decision.Source.RULE: ArticleChange.Source.RULE,
     Decision.Source.SCHEDULE: ArticleChange.Source.SCHEDULE,
+    Decision.Source.UNDO: ArticleChange.Source.DECISION,
 }
 
 

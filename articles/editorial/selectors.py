@@ -77,6 +77,7 @@ def desk_summary(*, now=None, top=5) -> dict:
         "top_by_volume": top_by_volume,
         "top_by_quality": top_by_quality,
         "scheduled": scheduled,
+        "now": timezone.now(),  # a scheduled item at or before it is overdue
         "today": today,
     }
 

@@ -78,11 +78,11 @@ def public_related_stories():
     desk copies them when an editor links it), so it stays hidden until the draft is
     published; publishing it moves the content stamp, so cached pages follow.
     """
-    # On the joined target row (an index probe per story), not ``target IN (published
-    # items)``, which PostgreSQL answers by reading the items table in full. A story with
-    # no target has NULLs there, which the second term accepts.
+    # Through the LEFT JOIN that select_related makes anyway (the target by its primary
+    # key), not ``target IN (SELECT published items)``: PostgreSQL, with statistics, may
+    # hash that subquery by reading the whole items table for a page's few stories.
     return RelatedStory.objects.filter(
-        Q(target__published=True) | Q(target__published__isnull=True)
+        Q(target__isnull=True) | Q(target__published=True) | Q(target__published__isnull=True)
     ).order_by("position").select_related("target")
 
 
@@ -90,6 +90,15 @@ def article_detail(*, pk: int) -> Article:
     """One published item with everything its page shows; ``Article.DoesNotExist`` for
     drafts and unknown ids."""
     queryset = with_page_data(published_articles()).prefetch_related(
+        Prefetch("related_stories", queryset=public_related_stories()),
+    )
+    return queryset.get(pk=pk)
+
+
+def article_preview(*, pk: int) -> Article:
+    """Any item, published or not, with what its public page shows (the desk's
+    Preview); ``Article.DoesNotExist`` for unknown ids."""
+    queryset = with_page_data(Article.objects.all()).prefetch_related(
         Prefetch("related_stories", queryset=public_related_stories()),
     )
     return queryset.get(pk=pk)

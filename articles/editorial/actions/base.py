@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.dispatch import Signal
 from django.utils import timezone
@@ -38,6 +38,20 @@ class ActionPermissionDenied(PermissionDenied):
 
 class DecisionPermissionDenied(ActionPermissionDenied):
     """The user may not make editorial decisions (publish, reject, unpublish, schedule)."""
+
+
+class StaleDecision(ValidationError):
+    """Someone decided on the item after the editor saw it: nothing is changed."""
+
+
+def describe_decision(decision: Decision) -> str:
+    """"editor-b rejected it at 2026-12-03 20:01:02 (note: “dup”)": who decided what and when."""
+    who = decision.by.get_username() if decision.by_id and decision.by else decision.get_source_display().lower()
+    what = decision.get_action_display().lower()
+    if decision.source == Decision.Source.UNDO:
+        what += " (an undo)"
+    when = timezone.localtime(decision.at).strftime("%Y-%m-%d %H:%M:%S")
+    return f"{who} {what} it at {when}" + (f" (note: “{decision.note}”)" if decision.note else "")
 
 
 class EditorialAction:
@@ -121,9 +135,14 @@ class DecisionAction(EditorialAction):
     signal = signals.article_decided
     action: str = ""
 
-    def __init__(self, article: Article, *, user=None, note: str = "", source: str = Decision.Source.EDITOR) -> None:
+    def __init__(self, article: Article, *, user=None, note: str = "", source: str = Decision.Source.EDITOR,
+                 seen=None, undoes: Decision | None = None) -> None:
+        """``seen``: when the editor saw the item (the page's time): the decision is
+        refused (``StaleDecision``) if anyone decided on it since. ``undoes``: the
+        decision this one undoes, refused if any other came after it."""
         super().__init__(user=user)
         self.article, self.note, self.source = article, (note or "").strip(), source
+        self.seen, self.undoes = seen, undoes
 
     @property
     def description(self) -> str:  # type: ignore[override]
@@ -141,6 +160,8 @@ class DecisionAction(EditorialAction):
         article, action, by = self.article, self.action, self.user
         locked = Article.objects.select_for_update().only("pk", "published", "decided_at").get(pk=article.pk)
         at = timezone.now()  # once the row is ours: a decision is later than what it overrides
+        self.refuse_if_stale()
+        previous = self.state_before(locked)
         if action == Decision.Action.SCHEDULE:
             # Decided, not yet public: ``publish_scheduled`` publishes it when due.
             published, decided_at, decided_by = False, at, by
@@ -156,7 +177,8 @@ class DecisionAction(EditorialAction):
         )
         article.published, article.decided_at, article.decided_by = published, decided_at, decided_by
         article.modified_at = at
-        decision = Decision.objects.create(article=article, action=action, by=by, note=note, source=self.source, at=at)
+        decision = Decision.objects.create(article=article, action=action, by=by, note=note, source=self.source, at=at,
+                                           previous=previous, undoes=self.undoes)
         changes = {"published": (locked.published, published)} if locked.published != published else {}
         record_change(
             article=article, by=by, at=at, changes=changes,
@@ -167,6 +189,33 @@ class DecisionAction(EditorialAction):
 
     def touched(self, result: Decision) -> Article:
         return self.article
+
+    def refuse_if_stale(self) -> None:
+        """Under the item's lock: refuse if a decision was made since the editor saw the
+        item (or since the decision being undone), saying who decided what and when."""
+        later = Decision.objects.filter(article_id=self.article.pk).select_related("by").order_by("-at", "-pk")
+        if self.undoes is not None:
+            newer = later.filter(pk__gt=self.undoes.pk).first()
+            if newer is not None:
+                raise StaleDecision(f"“{self.article.display_title}” was not changed back: {describe_decision(newer)}, "
+                                    "after the decision you wanted to undo.")
+        if self.seen is not None:
+            newer = later.filter(at__gt=self.seen).first()
+            if newer is not None:
+                raise StaleDecision(f"“{self.article.display_title}” was not changed: {describe_decision(newer)}, "
+                                    "after you loaded the page. Reload to see its current state.")
+
+    def state_before(self, locked: Article) -> dict:
+        """What the item is before this decision, for an undo."""
+        schedule = ScheduledPublication.objects.filter(article_id=locked.pk).values_list("publish_at", flat=True).first()
+        if schedule is not None:
+            return {"state": "scheduled", "publish_at": schedule.isoformat()}
+        if locked.published:
+            return {"state": "published", "publish_at": None}
+        if locked.decided_at is None:
+            return {"state": "awaiting", "publish_at": None}
+        last = Decision.objects.filter(article_id=locked.pk).order_by("-at", "-pk").values_list("action", flat=True).first()
+        return {"state": "unpublished" if last == Decision.Action.UNPUBLISH else "rejected", "publish_at": None}
 
     def log_message(self, result: Decision) -> str:
         return f"{self.action} {self.article.pk} ({self.article.path}) by {self.user or self.source}"

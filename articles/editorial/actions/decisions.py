@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ...models import PUBLISH_PERMISSION, Article, Decision, ScheduledPublication
-from .base import DecisionAction
+from .base import DecisionAction, StaleDecision, describe_decision
 
 
 class PublishAction(DecisionAction):
@@ -95,3 +95,23 @@ def publish_due(*, now: datetime.datetime | None = None, dry_run: bool = False) 
             PublishAction(current.article, user=None, note=note, source=Decision.Source.SCHEDULE).execute()
             done.append(current)
     return done
+
+
+def undo_action(decision: Decision, *, user=None) -> DecisionAction:
+    """The action that puts the item back as it was before ``decision`` (its recorded
+    ``previous`` state), recorded as an undo: run it with ``execute()``. It is refused
+    (``StaleDecision``) if another decision came after ``decision``; undoing a schedule
+    whose time has passed is refused as scheduling in the past is."""
+    previous = decision.previous or {"state": "awaiting"}
+    state = previous.get("state")
+    note = f"undo of “{decision.get_action_display().lower()}” of {timezone.localtime(decision.at):%Y-%m-%d %H:%M:%S}"
+    kwargs = {"user": user, "note": note, "source": Decision.Source.UNDO, "undoes": decision}
+    if state == "scheduled":
+        when = datetime.datetime.fromisoformat(previous["publish_at"])
+        return SchedulePublishAction(decision.article, publish_at=when, **kwargs)
+    action = {"published": PublishAction, "rejected": RejectAction, "unpublished": UnpublishAction}.get(state, QueueAction)
+    return action(decision.article, **kwargs)
+
+
+__all__ = ["DECISION_ACTIONS", "PublishAction", "QueueAction", "RejectAction", "SchedulePublishAction",
+           "StaleDecision", "UnpublishAction", "describe_decision", "publish_due", "undo_action"]
